@@ -1,0 +1,3 @@
+"""System checks for the inbound side."""
+
+from __future__ import annotations

@@ -1,0 +1,109 @@
+"""Database models.
+
+``SESStat`` and ``BlacklistedEmail`` keep the tables and columns that django-ses
+created (migrations ``0001`` and ``0002``); everything else arrives in later
+migrations.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class SESStat(models.Model):
+    """Sending statistics for one UTC day, as reported by SES."""
+
+    date = models.DateField(unique=True, db_index=True)
+    delivery_attempts = models.PositiveIntegerField()
+    bounces = models.PositiveIntegerField()
+    complaints = models.PositiveIntegerField()
+    rejects = models.PositiveIntegerField()
+    updated_at = models.DateTimeField(auto_now=True, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "SES Stat"
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return self.date.isoformat()
+
+
+class BlacklistedEmail(models.Model):
+    """An address that mail is never sent to when ``AWS_SES_USE_BLACKLIST`` is on.
+
+    Addresses are stored lower-cased, without a display name.
+    """
+
+    class Reason(models.TextChoices):
+        BOUNCE = "bounce", "Permanent bounce"
+        COMPLAINT = "complaint", "Complaint"
+        MANUAL = "manual", "Added by hand"
+        SUPPRESSION_LIST = "suppression_list", "SES suppression list"
+
+    email = models.EmailField(max_length=255, unique=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices, default=Reason.MANUAL)
+    source = models.CharField(
+        max_length=255,
+        blank=True,
+        default="",
+        help_text="The SES message id or feedback id that caused the entry.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "blacklisted email"
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class SNSNotification(models.Model):
+    """One SNS message the webhook processed: the idempotency record and event log.
+
+    A row is committed only after the message was processed successfully, and
+    the unique ``sns_message_id`` makes a redelivered message a no-op.
+    """
+
+    sns_message_id = models.CharField(max_length=128, unique=True)
+    sns_type = models.CharField(max_length=40)
+    topic_arn = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    event_type = models.CharField(max_length=40, blank=True, default="", db_index=True)
+    ses_message_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    recipients = models.JSONField(default=list, blank=True)
+    payload = models.JSONField(null=True, blank=True)
+    processed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "SNS notification"
+        ordering = ["-processed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.sns_type} {self.event_type or ''} {self.sns_message_id}".strip()
+
+
+class FailedInboundEmail(models.Model):
+    """Inbound mail that could not be handled for a permanent reason.
+
+    The raw message (when it could be read) is kept here so a person can find
+    it; nothing is dropped silently.
+    """
+
+    sns_message_id = models.CharField(max_length=128, blank=True, default="", db_index=True)
+    ses_message_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    action_type = models.CharField(max_length=20, blank=True, default="")
+    bucket_name = models.CharField(max_length=255, blank=True, default="")
+    object_key = models.CharField(max_length=1024, blank=True, default="")
+    reason = models.TextField()
+    raw_message = models.BinaryField(null=True, blank=True)
+    notification = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "failed inbound email"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.ses_message_id or self.sns_message_id}: {self.reason[:60]}"
