@@ -70,7 +70,7 @@ class SNSSigner:
         signed = dict(message)
         signed["SignatureVersion"] = version
         signed["SigningCertURL"] = self.cert_url
-        algorithm = hashes.SHA1() if version == "1" else hashes.SHA256()  # noqa: S303
+        algorithm = hashes.SHA1() if version == "1" else hashes.SHA256()
         signature = self.key.sign(canonical_string(signed), padding.PKCS1v15(), algorithm)
         signed["Signature"] = base64.b64encode(signature).decode("ascii")
         return signed
@@ -107,7 +107,7 @@ class SNSSigner:
         topic_arn: str = TOPIC_ARN,
         message_type: str = "SubscriptionConfirmation",
         version: str = "1",
-        token: str = "2336412f37fb687f5d51e6e241d09c805a5a57b30d712f794cc5f6a988666d92768dd60a747ba6f3beb71854e285d6ad02428b09ceece29417f1f02d609c582afbacc99c583a916b9981dd2728f4ae6fdb82efd087cc3b7849e05798d2d2785c03b0879594eeac82c01f235d0e717736",
+        token: str = "2336412f37fb687f5d51e6e241d09c805a5a57b30d712f794cc5f6a988666d92",
     ) -> dict[str, Any]:
         region = topic_arn.split(":")[3]
         body = {
