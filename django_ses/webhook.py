@@ -1,16 +1,618 @@
-"""The SNS event webhook (placeholder until implemented)."""
+"""The SNS webhook: SES events (and inbound mail) delivered by Amazon SNS over HTTPS.
+
+Anyone can POST to this URL, so every request is hostile until it passed, in
+this order: the optional basic auth, the body size and JSON shape, the SNS
+envelope, the topic allow-list, the freshness window and the SNS signature.
+
+Status codes (SNS treats 200-499 as delivered and retries 5xx):
+
+* 200: processed, a duplicate of a processed message, or deliberately ignored;
+* 400: malformed; 401: basic auth missing; 403: forged, stale or not allowed;
+  405: not a POST;
+* 5xx: a transient failure (certificate fetch, database, a signal receiver
+  raising, inbound storage): nothing was committed, SNS delivers again.
+
+A ``Notification`` is processed at most once per SNS ``MessageId``: inside one
+database transaction the :class:`~django_ses.models.SNSNotification` row is
+inserted first (its unique ``sns_message_id`` makes a concurrent duplicate
+wait, then fail), the handlers and signals run, and the transaction commits.
+Any failure rolls the row back, so SNS's retry is processed again.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import base64
+import binascii
+import datetime as dt
+import hmac
+import logging
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError, IntegrityError, router, transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http.request import RawPostDataException
+from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
+from django_ses import sns_verification
+from django_ses.conf import get_setting
+from django_ses.events import (
+    SESEvent,
+    event_kind_for,
+    normalize_event,
+    parse_aws_timestamp,
+    send_event_signals,
+    ses_event_type,
+)
+from django_ses.sns_verification import (
+    MAX_BODY_BYTES,
+    CertificateFetchError,
+    MalformedSNSMessage,
+    VerificationUnavailable,
+    check_envelope,
+    load_json_object,
+    topic_region,
+)
 
+logger = logging.getLogger("django_ses.webhook")
+
+__all__ = [
+    "SESEventWebhookView",
+    "SubscriptionConfirmationError",
+    "allowed_topic_arns",
+    "confirm_sns_subscription",
+    "handle_bounce",
+]
+
+# A Timestamp this far in the future is refused when AWS_SES_SNS_MAX_AGE is set.
+_CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+class SubscriptionConfirmationError(Exception):
+    """SNS ``ConfirmSubscription`` failed; the webhook answers 503 so SNS retries."""
+
+
+class _Rejection(Exception):
+    """A request the webhook refuses: ``status`` and a reason that is safe to log."""
+
+    def __init__(self, status: int, reason: str, *, challenge: bool = False) -> None:
+        self.status = status
+        self.reason = reason
+        self.challenge = challenge
+        super().__init__(reason)
+
+
+def _loggable(value: object, limit: int = 300) -> str:
+    """``value`` made safe for a log line: printable and truncated."""
+    text = value if isinstance(value, str) else repr(value)
+    text = "".join(ch if ch.isprintable() else "?" for ch in text[:limit])
+    return text
+
+
+def _plain(status: int, text: str) -> HttpResponse:
+    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+
+
+def allowed_topic_arns() -> frozenset[str] | None:
+    """The topic allow-list, or ``None`` when none is configured.
+
+    ``AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS`` (django-ses 4.8's name), else its alias
+    ``AWS_SES_ALLOWED_TOPIC_ARNS``; a string is one ARN. A value of the wrong
+    type allows no topic at all (and system check E030 reports it).
+    """
+    value = get_setting(
+        "AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS", fallbacks=("AWS_SES_ALLOWED_TOPIC_ARNS",)
+    )
+    if value is None:
+        return None
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple, set, frozenset)):
+        return frozenset()  # misconfigured (system check E030): refuse every topic
+    arns = frozenset(item.strip() for item in items if isinstance(item, str) and item.strip())
+    return arns or None
+
+
+def verification_enabled() -> bool:
+    return bool(
+        get_setting(
+            "AWS_SES_VERIFY_EVENT_SIGNATURES", True, fallbacks=("AWS_SES_VERIFY_BOUNCE_SIGNATURES",)
+        )
+    )
+
+
+def confirm_sns_subscription(topic_arn: str, token: str) -> str:
+    """Confirm a subscription with SNS ``ConfirmSubscription``, in the topic's region.
+
+    Uses ``AWS_SES_ACCESS_KEY_ID``/``AWS_ACCESS_KEY_ID`` (and the matching
+    secret and session token) when set, else boto3's default credential
+    chain. Unsubscribing then needs AWS authentication
+    (``AuthenticateOnUnsubscribe``). Returns the subscription ARN; raises
+    :class:`SubscriptionConfirmationError`.
+    """
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    session = boto3.session.Session(
+        aws_access_key_id=get_setting("AWS_SES_ACCESS_KEY_ID", fallbacks=("AWS_ACCESS_KEY_ID",)),
+        aws_secret_access_key=get_setting(
+            "AWS_SES_SECRET_ACCESS_KEY", fallbacks=("AWS_SECRET_ACCESS_KEY",)
+        ),
+        aws_session_token=get_setting("AWS_SES_SESSION_TOKEN", fallbacks=("AWS_SESSION_TOKEN",)),
+    )
+    config = Config(
+        connect_timeout=5, read_timeout=10, retries={"max_attempts": 3, "mode": "standard"}
+    )
+    try:
+        client = session.client("sns", region_name=topic_region(topic_arn), config=config)
+        response = client.confirm_subscription(
+            TopicArn=topic_arn, Token=token, AuthenticateOnUnsubscribe="true"
+        )
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "unknown")
+        raise SubscriptionConfirmationError(f"ConfirmSubscription failed: {code}") from exc
+    except BotoCoreError as exc:
+        raise SubscriptionConfirmationError(
+            f"ConfirmSubscription failed: {type(exc).__name__}"
+        ) from exc
+    return str(response.get("SubscriptionArn", ""))
+
+
+def _inbound_transient_error() -> type[Exception]:
+    from django_ses.inbound import InboundTransientError
+
+    return InboundTransientError
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+@method_decorator(login_not_required, name="dispatch")
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class SESEventWebhookView(View):
-    pass
+    """Receives SES events (and inbound mail) from Amazon SNS.
+
+    Every ``handle_*`` method can be overridden. ``handle_<kind>(notification,
+    message)`` gets the parsed SNS envelope and the parsed SES record; the
+    default implementations fire the django-ses signal of the kind and
+    ``event_received``, with :meth:`get_signal_sender` as ``sender``.
+    """
+
+    http_method_names = ["post"]
+
+    # -- the request -------------------------------------------------------------------
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        notification: Mapping[str, Any] = {}
+        try:
+            self.check_basic_auth(request)
+            body = self.read_body(request)
+            try:
+                notification = load_json_object(body)
+                check_envelope(notification)
+            except MalformedSNSMessage as exc:
+                raise _Rejection(400, exc.reason) from None
+            self.check_message_type_header(request, notification)
+            self.check_topic(notification)
+            self.check_freshness(notification)
+            self.check_signature(notification)
+            return self.process(notification)
+        except _Rejection as rejection:
+            return self._reject(rejection, notification)
+        except Exception:
+            # A misconfiguration or a bug: still no traceback in the response.
+            logger.exception(
+                "SNS message not processed, SNS will retry: unexpected error "
+                "(MessageId=%s, TopicArn=%s)",
+                _loggable(notification.get("MessageId", "")),
+                _loggable(notification.get("TopicArn", "")),
+            )
+            return _plain(500, "the message could not be processed\n")
+
+    def _reject(self, rejection: _Rejection, notification: Mapping[str, Any]) -> HttpResponse:
+        log = logger.error if rejection.status >= 500 else logger.warning
+        log(
+            "SNS message refused with HTTP %s: %s (MessageId=%s, TopicArn=%s)",
+            rejection.status,
+            rejection.reason,
+            _loggable(notification.get("MessageId", "")),
+            _loggable(notification.get("TopicArn", "")),
+        )
+        response = _plain(rejection.status, f"{rejection.reason}\n")
+        if rejection.challenge:
+            response["WWW-Authenticate"] = 'Basic realm="django_ses", charset="UTF-8"'
+        return response
+
+    def check_basic_auth(self, request: HttpRequest) -> None:
+        """Enforce ``AWS_SES_WEBHOOK_SECRET = "user:password"`` when it is set."""
+        secret = get_setting("AWS_SES_WEBHOOK_SECRET")
+        if not secret:
+            return
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        scheme, _, credentials = header.partition(" ")
+        if scheme.lower() != "basic" or not credentials.strip():
+            raise _Rejection(401, "basic authentication is required", challenge=True)
+        try:
+            given = base64.b64decode(credentials.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise _Rejection(403, "basic authentication credentials are malformed") from None
+        if not hmac.compare_digest(given, str(secret).encode("utf-8")):
+            raise _Rejection(403, "basic authentication credentials are wrong")
+
+    def read_body(self, request: HttpRequest) -> bytes:
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(declared)
+        except ValueError:
+            raise _Rejection(400, "Content-Length is not a number") from None
+        if length > MAX_BODY_BYTES:
+            raise _Rejection(400, "the body is larger than allowed")
+        try:
+            body = request.body
+        except RawPostDataException:
+            raise _Rejection(400, "the body was already consumed") from None
+        except Exception as exc:  # RequestDataTooBig and similar
+            raise _Rejection(400, f"the body could not be read: {type(exc).__name__}") from None
+        if len(body) > MAX_BODY_BYTES:
+            raise _Rejection(400, "the body is larger than allowed")
+        if not body:
+            raise _Rejection(400, "the body is empty")
+        return body
+
+    def check_message_type_header(
+        self, request: HttpRequest, notification: Mapping[str, Any]
+    ) -> None:
+        header = request.headers.get("x-amz-sns-message-type")
+        if header is not None and header != notification["Type"]:
+            raise _Rejection(400, "x-amz-sns-message-type does not match the message Type")
+
+    def check_topic(self, notification: Mapping[str, Any]) -> None:
+        allowed = allowed_topic_arns()
+        if allowed is not None and notification["TopicArn"] not in allowed:
+            raise _Rejection(403, "the topic is not in the allowed topic ARNs")
+
+    def check_freshness(self, notification: Mapping[str, Any]) -> None:
+        max_age = get_setting("AWS_SES_SNS_MAX_AGE")
+        if max_age is None:
+            return
+        sent = parse_aws_timestamp(notification.get("Timestamp"))
+        if sent is None:
+            raise _Rejection(400, "'Timestamp' is not an ISO 8601 timestamp")
+        now = dt.datetime.now(dt.timezone.utc)
+        if now - sent > dt.timedelta(seconds=float(max_age)):
+            raise _Rejection(403, "the message is older than AWS_SES_SNS_MAX_AGE")
+        if sent - now > _CLOCK_SKEW:
+            raise _Rejection(403, "the message Timestamp is in the future")
+
+    def check_signature(self, notification: Mapping[str, Any]) -> None:
+        if not verification_enabled():
+            return
+        try:
+            verified = self.verify_event_message(notification)
+        except MalformedSNSMessage as exc:
+            raise _Rejection(400, exc.reason) from None
+        except CertificateFetchError as exc:
+            raise _Rejection(503, exc.reason) from None
+        except VerificationUnavailable as exc:
+            raise _Rejection(500, exc.reason) from None
+        if not verified:
+            raise _Rejection(403, "the SNS signature could not be verified")
+
+    def verify_event_message(self, notification: Mapping[str, Any]) -> bool:
+        """Whether the message is authentic; looks up ``django_ses.utils.verify_event_message``."""
+        from django_ses import utils
+
+        return bool(utils.verify_event_message(notification))
+
+    # -- processing --------------------------------------------------------------------
+    def process(self, notification: Mapping[str, Any]) -> HttpResponse:
+        """Handle a verified message; any exception becomes a 5xx."""
+        try:
+            message_type = notification["Type"]
+            if message_type == "Notification":
+                return self.handle_notification(notification)
+            if message_type == "SubscriptionConfirmation":
+                self.handle_subscription_confirmation(notification)
+            elif message_type == "UnsubscribeConfirmation":
+                self.handle_unsubscribe_confirmation(notification)
+            else:
+                self.handle_unknown_notification_type(notification)
+            return _plain(200, "OK\n")
+        except _Rejection:
+            raise
+        except (SubscriptionConfirmationError, DatabaseError) as exc:
+            logger.error(
+                "SNS message not processed, SNS will retry: %s (MessageId=%s, TopicArn=%s)",
+                _loggable(str(exc) or type(exc).__name__),
+                _loggable(notification.get("MessageId")),
+                _loggable(notification.get("TopicArn")),
+                exc_info=isinstance(exc, DatabaseError),
+            )
+            raise _Rejection(503, "temporarily unable to process the message") from None
+        except Exception as exc:
+            transient = isinstance(exc, _inbound_transient_error())
+            logger.exception(
+                "SNS message not processed, SNS will retry: %s (MessageId=%s, TopicArn=%s)",
+                "inbound mail could not be handled now" if transient else "a handler raised",
+                _loggable(notification.get("MessageId")),
+                _loggable(notification.get("TopicArn")),
+            )
+            if transient:
+                raise _Rejection(503, "temporarily unable to process the message") from None
+            raise _Rejection(500, "the message could not be processed") from None
+
+    def handle_notification(self, notification: Mapping[str, Any]) -> HttpResponse:
+        try:
+            message = load_json_object(notification["Message"], what="SNS Message")
+        except sns_verification.NestedTooDeeply as exc:
+            raise _Rejection(400, exc.reason) from None
+        except MalformedSNSMessage as exc:
+            logger.warning(
+                "Ignored an SNS notification that is not an SES record: %s "
+                "(MessageId=%s, TopicArn=%s)",
+                exc.reason,
+                _loggable(notification["MessageId"]),
+                _loggable(notification["TopicArn"]),
+            )
+            return _plain(200, "Ignored: not an SES record\n")
+        handler = self.get_event_handler(message)
+        if not self.process_once(notification, message, handler):
+            logger.info(
+                "Ignored a redelivered SNS notification (MessageId=%s, TopicArn=%s)",
+                _loggable(notification["MessageId"]),
+                _loggable(notification["TopicArn"]),
+            )
+            return _plain(200, "OK: already processed\n")
+        return _plain(200, "OK\n")
+
+    def get_event_handler(
+        self, message: Mapping[str, Any]
+    ) -> Callable[[Mapping[str, Any], dict[str, Any]], None]:
+        ses_type = ses_event_type(message)
+        if ses_type == "Received":
+            return self.handle_received
+        kind = event_kind_for(ses_type)
+        if kind is None:
+            return self.handle_unknown_event_type
+        handler: Callable[[Mapping[str, Any], dict[str, Any]], None] = getattr(
+            self, f"handle_{kind.event_type}"
+        )
+        return handler
+
+    def process_once(
+        self,
+        notification: Mapping[str, Any],
+        message: dict[str, Any],
+        handler: Callable[[Mapping[str, Any], dict[str, Any]], None],
+    ) -> bool:
+        """Run ``handler`` unless this ``MessageId`` was processed; ``False`` if it was.
+
+        The record is inserted first, inside the transaction the handler runs in:
+        it is committed only together with a successful run.
+        """
+        from django_ses.models import SNSNotification
+
+        record = _notification_record(notification, message)
+        using = router.db_for_write(SNSNotification)
+        with transaction.atomic(using=using):
+            try:
+                with transaction.atomic(using=using):
+                    SNSNotification.objects.using(using).create(**record)
+            except IntegrityError:
+                return False
+            handler(notification, message)
+        return True
+
+    def get_signal_sender(self) -> Any:
+        """The ``sender`` of every event signal: :class:`SESEventWebhookView`."""
+        return SESEventWebhookView
+
+    def fire_event_signals(
+        self, notification: Mapping[str, Any], message: Mapping[str, Any]
+    ) -> SESEvent:
+        """Normalise ``message`` and fire its signal and ``event_received``."""
+        event = normalize_event(
+            message,
+            sns_message_id=notification.get("MessageId", ""),
+            topic_arn=notification.get("TopicArn", ""),
+        )
+        logger.info(
+            "Received SES %s event for SES message %s (MessageId=%s, TopicArn=%s)",
+            event.event_type,
+            _loggable(event.message_id),
+            _loggable(event.sns_message_id),
+            _loggable(event.topic_arn),
+        )
+        send_event_signals(event, sender=self.get_signal_sender(), raw_message=self.raw_body())
+        return event
+
+    def raw_body(self) -> bytes:
+        request = getattr(self, "request", None)
+        return request.body if request is not None else b""
+
+    # -- SNS message types ----------------------------------------------------------------
+    def handle_subscription_confirmation(self, notification: Mapping[str, Any]) -> None:
+        topic_arn = notification["TopicArn"]
+        if not get_setting("AWS_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS", True):
+            logger.info(
+                "SNS subscription not confirmed: AWS_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS is off "
+                "(MessageId=%s, TopicArn=%s)",
+                _loggable(notification["MessageId"]),
+                _loggable(topic_arn),
+            )
+            return
+        subscription_arn = confirm_sns_subscription(topic_arn, notification["Token"])
+        logger.info(
+            "Confirmed SNS subscription %s (MessageId=%s, TopicArn=%s)",
+            _loggable(subscription_arn),
+            _loggable(notification["MessageId"]),
+            _loggable(topic_arn),
+        )
+
+    def handle_unsubscribe_confirmation(self, notification: Mapping[str, Any]) -> None:
+        # Never re-subscribe: the UnsubscribeURL/SubscribeURL are not fetched.
+        logger.info(
+            "SNS subscription was removed (MessageId=%s, TopicArn=%s)",
+            _loggable(notification.get("MessageId")),
+            _loggable(notification.get("TopicArn")),
+        )
+
+    def handle_unknown_notification_type(self, notification: Mapping[str, Any]) -> None:
+        logger.warning(
+            "Ignored an SNS message of unknown Type %s (MessageId=%s, TopicArn=%s)",
+            _loggable(notification.get("Type")),
+            _loggable(notification.get("MessageId")),
+            _loggable(notification.get("TopicArn")),
+        )
+
+    # -- SES event types ------------------------------------------------------------------
+    def handle_bounce(self, notification: Mapping[str, Any], message: dict[str, Any]) -> None:
+        event = self.fire_event_signals(notification, message)
+        if get_setting("AWS_SES_ADD_BOUNCE_TO_BLACKLIST", False):
+            from django_ses.blacklist import (
+                add_to_blacklist,
+                get_permanent_bounced_emails_from_bounce_obj,
+            )
+            from django_ses.models import BlacklistedEmail
+
+            add_to_blacklist(
+                get_permanent_bounced_emails_from_bounce_obj(event.detail),
+                reason=str(BlacklistedEmail.Reason.BOUNCE),
+                source=_feedback_source(event),
+            )
+
+    def handle_complaint(self, notification: Mapping[str, Any], message: dict[str, Any]) -> None:
+        event = self.fire_event_signals(notification, message)
+        if get_setting("AWS_SES_ADD_COMPLAINT_TO_BLACKLIST", False):
+            from django_ses.blacklist import add_to_blacklist, get_emails_from_complaint_obj
+            from django_ses.models import BlacklistedEmail
+
+            add_to_blacklist(
+                get_emails_from_complaint_obj(event.detail),
+                reason=str(BlacklistedEmail.Reason.COMPLAINT),
+                source=_feedback_source(event),
+            )
+
+    def handle_delivery(self, notification: Mapping[str, Any], message: dict[str, Any]) -> None:
+        self.fire_event_signals(notification, message)
+
+    def handle_send(self, notification: Mapping[str, Any], message: dict[str, Any]) -> None:
+        self.fire_event_signals(notification, message)
+
+    def handle_open(self, notification: Mapping[str, Any], message: dict[str, Any]) -> None:
+        self.fire_event_signals(notification, message)
+
+    def handle_click(self, notification: Mapping[str, Any], message: dict[str, Any]) -> None:
+        self.fire_event_signals(notification, message)
+
+    def handle_reject(self, notification: Mapping[str, Any], message: dict[str, Any]) -> None:
+        self.fire_event_signals(notification, message)
+
+    def handle_rendering_failure(
+        self, notification: Mapping[str, Any], message: dict[str, Any]
+    ) -> None:
+        self.fire_event_signals(notification, message)
+
+    def handle_delivery_delay(
+        self, notification: Mapping[str, Any], message: dict[str, Any]
+    ) -> None:
+        self.fire_event_signals(notification, message)
+
+    def handle_subscription(self, notification: Mapping[str, Any], message: dict[str, Any]) -> None:
+        self.fire_event_signals(notification, message)
+
+    def handle_received(self, notification: Mapping[str, Any], message: dict[str, Any]) -> None:
+        """Inbound mail (``notificationType: Received``): handed to ``django_ses.inbound``."""
+        from django_ses.inbound import dispatch_received
+
+        dispatch_received(
+            message,
+            sns_message_id=notification["MessageId"],
+            topic_arn=notification["TopicArn"],
+        )
+
+    def handle_unknown_event_type(
+        self, notification: Mapping[str, Any], message: dict[str, Any]
+    ) -> None:
+        logger.warning(
+            "Ignored an SES record of unknown event type %s (MessageId=%s, TopicArn=%s)",
+            _loggable(ses_event_type(message)),
+            _loggable(notification.get("MessageId")),
+            _loggable(notification.get("TopicArn")),
+        )
+
+
+def _feedback_source(event: SESEvent) -> str:
+    feedback_id = event.detail.get("feedbackId")
+    return feedback_id if isinstance(feedback_id, str) and feedback_id else event.message_id
+
+
+def _notification_record(
+    notification: Mapping[str, Any], message: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The :class:`~django_ses.models.SNSNotification` fields for one notification."""
+    ses_type = ses_event_type(message) or ""
+    mail = message.get("mail")
+    mail = mail if isinstance(mail, Mapping) else {}
+    ses_message_id = mail.get("messageId")
+    payload = dict(message)
+    recipients: list[str] = []
+    if ses_type == "Received":
+        payload.pop("content", None)  # the mail itself is large; inbound keeps it
+        receipt = message.get("receipt")
+        found = receipt.get("recipients") if isinstance(receipt, Mapping) else None
+        recipients = [r for r in found if isinstance(r, str)] if isinstance(found, list) else []
+    elif event_kind_for(ses_type) is not None:
+        recipients = normalize_event(message).recipients
+    return {
+        "sns_message_id": notification["MessageId"],
+        "sns_type": notification["Type"][:40],
+        "topic_arn": notification["TopicArn"][:255],
+        "event_type": ses_type[:40],
+        "ses_message_id": ses_message_id[:255] if isinstance(ses_message_id, str) else "",
+        "recipients": recipients,
+        "payload": payload,
+    }
+
+
+# -- the legacy function view ----------------------------------------------------------------
+
+_DEPRECATED_VERIFY_BOUNCE = sns_verification.verify_bounce_message
+
+
+class _LegacyBounceView(SESEventWebhookView):
+    """``handle_bounce``'s behaviour: the event view, with ``handle_bounce`` as sender."""
+
+    def get_signal_sender(self) -> Any:
+        return handle_bounce
+
+    def verify_event_message(self, notification: Mapping[str, Any]) -> bool:
+        from django_ses import utils
+
+        # Test suites written for django-ses patch utils.verify_bounce_message.
+        if utils.verify_bounce_message is not _DEPRECATED_VERIFY_BOUNCE:
+            return bool(utils.verify_bounce_message(notification))
+        return bool(utils.verify_event_message(notification))
+
+
+_legacy_bounce_view = _LegacyBounceView.as_view()
 
 
 @csrf_exempt
-def handle_bounce(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(status=501)
+@login_not_required
+@transaction.non_atomic_requests
+def handle_bounce(request: HttpRequest) -> HttpResponseBase:
+    """Deprecated: route SNS to :class:`SESEventWebhookView` instead.
+
+    Behaves as that view (verification, idempotency, every event type) and
+    sends signals with ``sender=handle_bounce``. It never re-subscribes on an
+    ``UnsubscribeConfirmation``.
+    """
+    warnings.warn(
+        "django_ses.views.handle_bounce is deprecated; route SNS to SESEventWebhookView.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    response: HttpResponseBase = _legacy_bounce_view(request)
+    return response

@@ -39,6 +39,8 @@ from moto.server import ThreadedMotoServer
 ACCOUNT_ID = DEFAULT_ACCOUNT_ID
 
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+# SigV4a (SES global endpoints): no region in the scope; it is in X-Amz-Region-Set.
+_SIGV4A_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/aws4_request")
 
 
 @dataclass
@@ -196,6 +198,9 @@ class LocalAWS:
         auth = headers.get("authorization", "")
         match = _CREDENTIAL_SCOPE.search(auth)
         region, service = (match.group(1), match.group(2)) if match else ("", "")
+        sigv4a = None if match else _SIGV4A_SCOPE.search(auth)
+        if sigv4a:
+            region, service = headers.get("x-amz-region-set", ""), sigv4a.group(1)
         operation = ""
         params: dict[str, Any] = {}
         content_type = headers.get("content-type", "")
@@ -220,6 +225,8 @@ class LocalAWS:
                 params = json.loads(body or b"{}")
             except ValueError:
                 params = {}
+        elif service == "s3":
+            operation = _s3_operation(method, parsed.path, query, headers)
         return Call(
             method=method,
             path=parsed.path,
@@ -253,9 +260,33 @@ class LocalAWS:
             resp = conn.getresponse()
             data = resp.read()
             out = {k: v for k, v in resp.getheaders() if k.lower() not in _HOP_HEADERS}
+            if method == "HEAD" and resp.getheader("Content-Length"):
+                # A HEAD answer has no body: keep the size it announces (S3 HeadObject).
+                out["Content-Length"] = resp.getheader("Content-Length", "0")
             return resp.status, out, data
         finally:
             conn.close()
+
+
+def _s3_operation(
+    method: str, path: str, query: dict[str, list[str]], headers: dict[str, str]
+) -> str:
+    """S3 is REST-XML: name the common operations from method and (path-style) path."""
+    if "x-id" in query:
+        return query["x-id"][0]
+    if set(query) - {"versionId", "partNumber"}:
+        return ""  # a sub-resource (?acl, ?tagging, ?uploads…): not identified
+    is_object = "/" in path.strip("/")
+    if is_object:
+        if method == "PUT" and "x-amz-copy-source" in headers:
+            return "CopyObject"
+        return {
+            "GET": "GetObject",
+            "HEAD": "HeadObject",
+            "PUT": "PutObject",
+            "DELETE": "DeleteObject",
+        }.get(method, "")
+    return {"PUT": "CreateBucket", "HEAD": "HeadBucket", "DELETE": "DeleteBucket"}.get(method, "")
 
 
 _HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"}
@@ -317,7 +348,8 @@ def _make_handler(aws: LocalAWS) -> type[BaseHTTPRequestHandler]:
             self.send_response(status)
             for key, value in out_headers.items():
                 self.send_header(key, value)
-            self.send_header("Content-Length", str(len(data)))
+            if "content-length" not in {key.lower() for key in out_headers}:
+                self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(data)

@@ -48,9 +48,18 @@ def canonical_string(message: dict[str, Any]) -> bytes:
 
 
 class SNSSigner:
-    def __init__(self, cert_url: str = CERT_URL) -> None:
+    def __init__(
+        self,
+        cert_url: str = CERT_URL,
+        *,
+        key: rsa.RSAPrivateKey | None = None,
+        not_valid_before: dt.datetime | None = None,
+        not_valid_after: dt.datetime | None = None,
+    ) -> None:
+        """``key`` reuses an RSA key (generating one takes a while); the validity
+        window defaults to yesterday until a year from now."""
         self.cert_url = cert_url
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com")])
         now = dt.datetime.now(dt.timezone.utc)
         self.certificate = (
@@ -59,8 +68,8 @@ class SNSSigner:
             .issuer_name(name)
             .public_key(self.key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=365))
+            .not_valid_before(not_valid_before or now - dt.timedelta(days=1))
+            .not_valid_after(not_valid_after or now + dt.timedelta(days=365))
             .sign(self.key, hashes.SHA256())
         )
         self.cert_pem = self.certificate.public_bytes(serialization.Encoding.PEM)
@@ -137,3 +146,113 @@ class SNSSigner:
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+WEBHOOK_URL = "/ses/event-webhook/"
+
+
+class SNSDelivery:
+    """Delivers signed SNS messages to the webhook the way SNS does.
+
+    ``responses_mock`` is an active ``responses.RequestsMock``: it serves the
+    signer's certificate and refuses every other outgoing HTTP request.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        responses_mock: Any,
+        signer: SNSSigner,
+        url: str = WEBHOOK_URL,
+        *,
+        serve_certificate: bool = True,
+    ) -> None:
+        self.client = client
+        self.mock = responses_mock
+        self.signer = signer
+        self.url = url
+        if serve_certificate:
+            signer.serve_certificate(responses_mock)
+
+    def post(self, body: Any, *, message_type: str | bool | None = None, **extra: Any) -> Any:
+        """POST ``body`` (a dict is JSON-encoded) as SNS does: text/plain, with its headers.
+
+        ``x-amz-sns-message-type`` is the body's Type unless ``message_type`` says
+        otherwise (``False``: no header).
+        """
+        data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+        if message_type is None and isinstance(body, dict):
+            message_type = body.get("Type")
+        headers = {}
+        if isinstance(message_type, str):
+            headers["HTTP_X_AMZ_SNS_MESSAGE_TYPE"] = message_type
+        headers.update(extra)
+        return self.client.post(
+            self.url, data=data, content_type="text/plain; charset=utf-8", **headers
+        )
+
+    def notify(self, ses_record: Any, **kwargs: Any) -> Any:
+        """Sign ``ses_record`` into a Notification and deliver it."""
+        headers = {k: kwargs.pop(k) for k in list(kwargs) if k.startswith("HTTP_")}
+        return self.post(self.signer.notification(ses_record, **kwargs), **headers)
+
+    @property
+    def certificate_fetches(self) -> int:
+        return sum(1 for call in self.mock.calls if call.request.url == self.signer.cert_url)
+
+
+_SHARED: SNSSigner | None = None
+
+
+def shared_signer() -> SNSSigner:
+    """One signer for the whole run: generating RSA keys is slow."""
+    global _SHARED
+    if _SHARED is None:
+        _SHARED = SNSSigner()
+    return _SHARED
+
+
+class SignalLog:
+    """Records every SES event signal sent while connected: ``(name, kwargs)``."""
+
+    def __init__(self) -> None:
+        from django_ses import signals
+
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self._signals = {
+            name: getattr(signals, name)
+            for name in (
+                "bounce_received",
+                "complaint_received",
+                "delivery_received",
+                "send_received",
+                "open_received",
+                "click_received",
+                "reject_received",
+                "rendering_failure_received",
+                "delivery_delay_received",
+                "subscription_received",
+                "event_received",
+                "inbound_received",
+            )
+        }
+
+    def connect(self) -> None:
+        for name, signal in self._signals.items():
+
+            def receiver(sender: Any, name: str = name, **kwargs: Any) -> None:
+                self.calls.append((name, {"sender": sender, **kwargs}))
+
+            signal.connect(receiver, weak=False, dispatch_uid=f"signal-log-{name}")
+
+    def disconnect(self) -> None:
+        for name, signal in self._signals.items():
+            signal.disconnect(dispatch_uid=f"signal-log-{name}")
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _ in self.calls]
+
+    def kwargs(self, name: str) -> dict[str, Any]:
+        (found,) = [kwargs for n, kwargs in self.calls if n == name]
+        return found

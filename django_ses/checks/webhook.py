@@ -1,3 +1,195 @@
-"""System checks for the webhook side."""
+"""System checks for the SNS event webhook (ids E030-E049, W030-W049).
+
+The checks about the extras and the topic allow-list only speak up when the
+webhook is routed in the root URLconf, so projects that only send mail are
+not bothered.
+"""
 
 from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.core import checks
+
+from django_ses.conf import get_setting
+
+_TOPIC_SETTINGS = ("AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS", "AWS_SES_ALLOWED_TOPIC_ARNS")
+_CERT_DOMAIN_SETTINGS = (
+    "AWS_SNS_EVENT_CERT_TRUSTED_DOMAINS",
+    "AWS_SNS_BOUNCE_CERT_TRUSTED_DOMAINS",
+    "EVENT_CERT_DOMAINS",
+    "BOUNCE_CERT_DOMAINS",
+)
+
+
+@checks.register("django_ses", checks.Tags.security)
+def check_webhook_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    messages: list[checks.CheckMessage] = []
+    messages.extend(_check_topic_arns())
+    messages.extend(_check_cert_domains())
+    messages.extend(_check_secret())
+    messages.extend(_check_max_age())
+    messages.extend(_check_verification())
+    if _webhook_is_routed():
+        messages.extend(_check_extras())
+        messages.extend(_check_allow_list_present())
+    return messages
+
+
+def _is_string_list(value: object) -> bool:
+    return isinstance(value, str) or (
+        isinstance(value, (list, tuple, set, frozenset))
+        and all(isinstance(item, str) for item in value)
+    )
+
+
+def _check_topic_arns() -> Iterator[checks.CheckMessage]:
+    from django_ses.sns_verification import is_topic_arn
+
+    for name in _TOPIC_SETTINGS:
+        value = get_setting(name)
+        if value is None:
+            continue
+        if not _is_string_list(value):
+            yield checks.Error(
+                f"{name} must be an SNS topic ARN or a list of them.",
+                hint=f"For example {name} = ['arn:aws:sns:us-east-1:123456789012:ses-events'].",
+                id="django_ses.E030",
+            )
+            continue
+        items = [value] if isinstance(value, str) else list(value)
+        bad = [item for item in items if not is_topic_arn(item.strip())]
+        if bad:
+            yield checks.Error(
+                f"{name} holds values that are not SNS topic ARNs: {', '.join(map(repr, bad))}.",
+                hint="Use full ARNs: arn:aws:sns:<region>:<account id>:<topic name>.",
+                id="django_ses.E031",
+            )
+    first, alias = (get_setting(name) for name in _TOPIC_SETTINGS)
+    if first is not None and alias is not None and first != alias:
+        yield checks.Warning(
+            "AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS and AWS_SES_ALLOWED_TOPIC_ARNS are both set and "
+            "differ; only AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS is used.",
+            hint="Keep one of the two settings.",
+            id="django_ses.W031",
+        )
+
+
+def _check_cert_domains() -> Iterator[checks.CheckMessage]:
+    for name in _CERT_DOMAIN_SETTINGS:
+        value = get_setting(name)
+        if value is not None and not _is_string_list(value):
+            yield checks.Error(
+                f"{name} must be a domain or a list of domains.",
+                hint=(
+                    "It can only narrow the built-in rule (sns.<region>.amazonaws.com[.cn]), "
+                    "e.g. ['sns.eu-west-1.amazonaws.com']."
+                ),
+                id="django_ses.E032",
+            )
+
+
+def _check_secret() -> Iterator[checks.CheckMessage]:
+    secret = get_setting("AWS_SES_WEBHOOK_SECRET")
+    if secret in (None, ""):
+        return
+    if not isinstance(secret, str) or ":" not in secret or secret.startswith(":"):
+        yield checks.Error(
+            "AWS_SES_WEBHOOK_SECRET must be a string 'user:password'.",
+            hint=(
+                "Use the same user and password in the HTTPS subscription URL: "
+                "https://user:password@example.com/ses/event-webhook/."
+            ),
+            id="django_ses.E033",
+        )
+
+
+def _check_max_age() -> Iterator[checks.CheckMessage]:
+    value = get_setting("AWS_SES_SNS_MAX_AGE")
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        yield checks.Error(
+            "AWS_SES_SNS_MAX_AGE must be a positive number of seconds.",
+            hint="For example AWS_SES_SNS_MAX_AGE = 3600, or remove the setting.",
+            id="django_ses.E034",
+        )
+
+
+def _check_verification() -> Iterator[checks.CheckMessage]:
+    from django_ses.webhook import verification_enabled
+
+    if not verification_enabled():
+        yield checks.Warning(
+            "SNS signature verification is off (AWS_SES_VERIFY_EVENT_SIGNATURES = False): "
+            "anyone who can reach the webhook can forge SES events.",
+            hint="Only turn verification off in tests.",
+            id="django_ses.W032",
+        )
+
+
+def _check_extras() -> Iterator[checks.CheckMessage]:
+    from django_ses.webhook import verification_enabled
+
+    if not verification_enabled():
+        return
+    missing = [name for name in ("requests", "cryptography") if not _importable(name)]
+    if missing:
+        yield checks.Error(
+            f"The SNS webhook verifies signatures with {' and '.join(missing)}, which "
+            f"{'is' if len(missing) == 1 else 'are'} not installed.",
+            hint="Install the events extra: pip install 'django-ses[events]'.",
+            id="django_ses.E035",
+        )
+
+
+def _check_allow_list_present() -> Iterator[checks.CheckMessage]:
+    from django_ses.webhook import allowed_topic_arns
+
+    if allowed_topic_arns() is None:
+        yield checks.Warning(
+            "No SNS topic allow-list is set: any AWS account can subscribe this webhook to "
+            "its own SNS topic and send it genuine, signed SES events.",
+            hint=("Set AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS to the ARN(s) of your SES event topic(s)."),
+            id="django_ses.W030",
+        )
+
+
+def _importable(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _webhook_is_routed() -> bool:
+    """Whether the root URLconf routes to the event webhook (or the legacy view)."""
+    from django.urls import get_resolver
+
+    try:
+        patterns = get_resolver().url_patterns
+    except Exception:  # a broken URLconf is reported by Django's own checks
+        return False
+    return any(_is_webhook(callback) for callback in _callbacks(patterns))
+
+
+def _callbacks(patterns: Iterable[Any]) -> Iterator[Any]:
+    for pattern in patterns:
+        nested = getattr(pattern, "url_patterns", None)
+        if nested is not None:
+            yield from _callbacks(nested)
+        else:
+            yield getattr(pattern, "callback", None)
+
+
+def _is_webhook(callback: Any) -> bool:
+    from django_ses.webhook import SESEventWebhookView, handle_bounce
+
+    if callback is None:
+        return False
+    if callback is handle_bounce:
+        return True
+    view_class = getattr(callback, "view_class", None)
+    return isinstance(view_class, type) and issubclass(view_class, SESEventWebhookView)

@@ -1,0 +1,236 @@
+"""The exceptions raised by :class:`django_ses.SESBackend`.
+
+Every boto3/botocore error raised while sending is turned into one of these,
+raised ``from`` the original error::
+
+    SESError
+    ├── InvalidMessageError (also a ValueError)    the message was never sent to SES
+    │   └── MessageTooLargeError
+    ├── BatchAbortedError                          not attempted: an earlier message failed
+    ├── SESClientSetupError                        botocore could not build the request
+    ├── SESConnectionError                         network failure or timeout
+    └── SESAPIError (also botocore ClientError)    SES answered with an error
+        ├── ThrottledError
+        ├── MessageRejectedError
+        ├── SendingPausedError
+        ├── ConfigurationError
+        └── SESServerError
+
+API errors subclass :class:`botocore.exceptions.ClientError`, so code written
+for django-ses that catches ``ClientError`` keeps working, and they keep its
+``response`` and ``operation_name``.
+
+Each class has an ``outcome``: ``"failed"`` when the message certainly did not
+reach SES, ``"unknown"`` when it may have. It becomes ``message.ses_status.status``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import botocore.exceptions
+
+__all__ = [
+    "BatchAbortedError",
+    "ConfigurationError",
+    "InvalidMessageError",
+    "MessageRejectedError",
+    "MessageTooLargeError",
+    "SESAPIError",
+    "SESClientSetupError",
+    "SESConnectionError",
+    "SESError",
+    "SESServerError",
+    "SendingPausedError",
+    "ThrottledError",
+    "from_botocore_error",
+]
+
+
+class SESError(Exception):
+    """Base class of every error raised by the sending backend."""
+
+    outcome: ClassVar[str] = "failed"
+
+    @property
+    def ses_code(self) -> str | None:
+        """SES's error code (``"MessageRejected"``…), or ``None`` when SES did not answer."""
+        return None
+
+    @property
+    def ses_message(self) -> str | None:
+        """SES's error message, or ``None`` when SES did not answer."""
+        return None
+
+    @property
+    def request_id(self) -> str | None:
+        """The SES request id of the failed call, when SES answered."""
+        return None
+
+
+class InvalidMessageError(SESError, ValueError):
+    """The message cannot be sent as it is; it was rejected before any API call.
+
+    Examples: an invalid address, a CR/LF in a header name, two ``Subject``
+    headers, an invalid tag.
+    """
+
+
+class MessageTooLargeError(InvalidMessageError):
+    """The raw message is over the API's size limit (v1: 10 MB, v2: 40 MB)."""
+
+    def __init__(self, size: int, limit: int, api: str) -> None:
+        self.size = size
+        self.limit = limit
+        self.api = api
+        super().__init__(
+            f"The message is {size} bytes, over the {limit}-byte limit of SES {api} "
+            "(attachments included, after MIME encoding). Send smaller attachments, "
+            "or use USE_SES_V2 = True, whose limit is 40 MB."
+        )
+
+
+class BatchAbortedError(SESError):
+    """The message was not attempted because an earlier message of the same call failed."""
+
+
+class SESClientSetupError(SESError):
+    """botocore could not build or sign the request: nothing reached SES.
+
+    Missing credentials, an unknown profile or region, a missing optional
+    dependency (such as the CRT signer for global endpoints)…
+    """
+
+
+class SESConnectionError(SESError):
+    """The request failed on the network (connection dropped, timeout…).
+
+    SES may or may not have received it: the outcome is ``"unknown"``.
+    """
+
+    outcome: ClassVar[str] = "unknown"
+
+
+class SESAPIError(SESError, botocore.exceptions.ClientError):
+    """SES answered the request with an error.
+
+    Also a :class:`botocore.exceptions.ClientError` with the original
+    ``response`` and ``operation_name``.
+    """
+
+    def __init__(self, error_response: Mapping[str, Any], operation_name: str) -> None:
+        botocore.exceptions.ClientError.__init__(
+            self,
+            dict(error_response),  # type: ignore[arg-type]
+            operation_name,
+        )
+
+    @property
+    def ses_code(self) -> str | None:
+        code = self.response.get("Error", {}).get("Code")
+        return str(code) if code else None
+
+    @property
+    def ses_message(self) -> str | None:
+        message = self.response.get("Error", {}).get("Message")
+        return str(message) if message is not None else None
+
+    @property
+    def request_id(self) -> str | None:
+        request_id = self.response.get("ResponseMetadata", {}).get("RequestId")
+        return str(request_id) if request_id else None
+
+    @property
+    def http_status(self) -> int | None:
+        status = self.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return int(status) if status else None
+
+
+class ThrottledError(SESAPIError):
+    """SES refused the call because of the sending rate or the daily quota."""
+
+
+class MessageRejectedError(SESAPIError):
+    """SES rejected the message (for example: it contains a virus, or an unverified address)."""
+
+
+class SendingPausedError(SESAPIError):
+    """Sending is paused or suspended for the account or the configuration set."""
+
+
+class ConfigurationError(SESAPIError):
+    """The AWS side is not set up for this send.
+
+    The configuration set or identity does not exist or is not verified, the
+    credentials are wrong, or the IAM policy denies the action.
+    """
+
+
+class SESServerError(SESAPIError):
+    """SES failed with a server error (HTTP 5xx); the outcome is ``"unknown"``."""
+
+    outcome: ClassVar[str] = "unknown"
+
+
+_API_ERRORS: dict[str, type[SESAPIError]] = {
+    # Throttling: v1 "Throttling" (rate and daily quota), v2 429s.
+    "Throttling": ThrottledError,
+    "ThrottlingException": ThrottledError,
+    "TooManyRequestsException": ThrottledError,
+    "LimitExceededException": ThrottledError,
+    "MaxSendingRateExceeded": ThrottledError,
+    # Rejected messages.
+    "MessageRejected": MessageRejectedError,
+    # Paused sending.
+    "AccountSendingPausedException": SendingPausedError,
+    "ConfigurationSetSendingPausedException": SendingPausedError,
+    "SendingPausedException": SendingPausedError,
+    "AccountSuspendedException": SendingPausedError,
+    # Configuration, identities, credentials, permissions.
+    "ConfigurationSetDoesNotExist": ConfigurationError,
+    "ConfigurationSetDoesNotExistException": ConfigurationError,
+    "MailFromDomainNotVerifiedException": ConfigurationError,
+    "MailFromDomainNotVerified": ConfigurationError,
+    "NotFoundException": ConfigurationError,
+    "AccessDenied": ConfigurationError,
+    "AccessDeniedException": ConfigurationError,
+    "InvalidClientTokenId": ConfigurationError,
+    "UnrecognizedClientException": ConfigurationError,
+    "SignatureDoesNotMatch": ConfigurationError,
+    "InvalidSignatureException": ConfigurationError,
+    "IncompleteSignature": ConfigurationError,
+    "ExpiredToken": ConfigurationError,
+    "ExpiredTokenException": ConfigurationError,
+    "OptInRequired": ConfigurationError,
+}
+
+
+def from_botocore_error(error: Exception) -> SESError | None:
+    """Return the typed error for a boto3/botocore ``error``, or ``None`` for other errors.
+
+    The caller raises the result ``from error``.
+    """
+    if isinstance(error, SESError):
+        return error
+    if isinstance(error, botocore.exceptions.ClientError):
+        code = str(error.response.get("Error", {}).get("Code") or "")
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        kind = _API_ERRORS.get(code)
+        if kind is None:
+            kind = SESServerError if int(status) >= 500 else SESAPIError
+        return kind(error.response, error.operation_name)
+    if isinstance(
+        error,
+        (
+            botocore.exceptions.EndpointConnectionError,
+            botocore.exceptions.ConnectionError,
+            botocore.exceptions.ConnectionClosedError,
+            botocore.exceptions.ReadTimeoutError,
+            botocore.exceptions.ConnectTimeoutError,
+        ),
+    ):
+        return SESConnectionError(f"Could not reach SES: {error}")
+    if isinstance(error, botocore.exceptions.BotoCoreError):
+        return SESClientSetupError(f"Could not build the SES request: {error}")
+    return None

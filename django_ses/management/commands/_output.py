@@ -1,0 +1,67 @@
+"""Output helpers shared by django_ses's management commands.
+
+(Django does not treat modules whose name starts with ``_`` as commands.)
+"""
+
+from __future__ import annotations
+
+import time
+from types import TracebackType
+from typing import Any
+
+
+class ProgressBar:
+    """A one-line progress bar, drawn only when ``stream`` is a terminal.
+
+    ``total`` may be ``None`` when the amount is unknown (a paginated listing):
+    then only the count is shown. Redraws at most ten times a second.
+    """
+
+    width = 30
+
+    def __init__(self, stream: Any, label: str, total: int | None, *, enabled: bool = True):
+        isatty = getattr(stream, "isatty", None)
+        self.stream = stream
+        self.label = label
+        self.total = total
+        self.done = 0
+        self.enabled = bool(enabled and callable(isatty) and isatty())
+        self._drawn_at = 0.0
+        self._drawn = False
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def advance(self, count: int = 1) -> None:
+        self.done += count
+        now = time.monotonic()
+        if self.enabled and (now - self._drawn_at >= 0.1 or self.done == self.total):
+            self._draw()
+            self._drawn_at = now
+
+    def render(self) -> str:
+        if self.total:
+            share = min(self.done / self.total, 1.0)
+            filled = round(share * self.width)
+            bar = "#" * filled + "-" * (self.width - filled)
+            return f"{self.label} [{bar}] {self.done:,}/{self.total:,}"
+        return f"{self.label}: {self.done:,}"
+
+    def _draw(self) -> None:
+        self.stream.write("\r" + self.render(), ending="")
+        self.stream.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        if self.enabled and self._drawn:
+            self._draw()
+            self.stream.write("")  # end the line
+            self._drawn = False

@@ -1,0 +1,295 @@
+"""``manage.py blacklist``: list, search, add, delete, import and export blacklisted addresses."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.paginator import EmptyPage, Paginator
+from django.db import transaction
+from django.db.models import QuerySet
+
+from django_ses.addresses import InvalidAddress, parse_single_address
+from django_ses.blacklist import normalize_address
+from django_ses.management.commands._output import ProgressBar
+from django_ses.models import BlacklistedEmail
+
+REASONS: list[str] = [str(value) for value, _label in BlacklistedEmail.Reason.choices]
+EXPORT_FIELDS = ("email", "reason", "source", "created_at", "updated_at")
+BATCH_SIZE = 500
+
+
+class _Unterminated(io.TextIOBase):
+    """Writes to a command's OutputWrapper without it adding line endings."""
+
+    def __init__(self, wrapper: Any) -> None:
+        self.wrapper = wrapper
+
+    def write(self, text: str) -> int:
+        self.wrapper.write(text, ending="")
+        return len(text)
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        import argparse
+
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {value!r}")
+    return number
+
+
+class Command(BaseCommand):
+    help = (
+        "Manage the local blacklist (addresses django_ses never sends to when "
+        "AWS_SES_USE_BLACKLIST is on): list, search, add, delete, import and export as CSV."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        action = parser.add_mutually_exclusive_group()
+        action.add_argument("--add", nargs="+", metavar="EMAIL", help="Blacklist addresses.")
+        action.add_argument(
+            "--delete", nargs="+", metavar="EMAIL", help="Remove addresses from the blacklist."
+        )
+        action.add_argument(
+            "--list", action="store_true", help="List blacklisted addresses (the default)."
+        )
+        action.add_argument(
+            "--import",
+            dest="import_file",
+            metavar="FILE",
+            help="Add the addresses of a CSV file (first column; optional reason and source "
+            "columns; '-' reads standard input).",
+        )
+        action.add_argument(
+            "--export",
+            dest="export_file",
+            metavar="FILE",
+            help="Write the blacklist as CSV ('-' writes to standard output).",
+        )
+        parser.add_argument(
+            "--search", metavar="TEXT", help="Only addresses containing TEXT (list, export)."
+        )
+        parser.add_argument("--page", type=_positive, default=1, help="Page to list (from 1).")
+        parser.add_argument(
+            "--limit", type=_positive, default=100, help="Addresses per page (default 100)."
+        )
+        parser.add_argument(
+            "--reason",
+            choices=REASONS,
+            default="manual",
+            help="Reason recorded for added or imported addresses without one (default manual).",
+        )
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="Import: skip invalid addresses (with a warning) instead of importing nothing.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.verbosity = int(options["verbosity"])
+        if options["add"]:
+            self.add(options["add"], options["reason"])
+        elif options["delete"]:
+            self.delete(options["delete"])
+        elif options["import_file"]:
+            self.import_csv(options["import_file"], options["reason"], options["skip_invalid"])
+        elif options["export_file"]:
+            self.export_csv(options["export_file"], options["search"])
+        else:
+            self.list_entries(options["search"], options["page"], options["limit"])
+
+    def say(self, message: str, level: int = 1) -> None:
+        if self.verbosity >= level:
+            self.stdout.write(message)
+
+    def warn(self, message: str) -> None:
+        if self.verbosity >= 1:
+            self.stderr.write(message)
+
+    @staticmethod
+    def _addresses(raw: Iterable[str]) -> list[str]:
+        addresses = []
+        for item in raw:
+            try:
+                addresses.append(parse_single_address(item))
+            except InvalidAddress as error:
+                raise CommandError(str(error)) from None
+        return list(dict.fromkeys(addresses))
+
+    # -- add / delete -------------------------------------------------------------------------
+    def add(self, raw: list[str], reason: str) -> None:
+        addresses = self._addresses(raw)
+        existing = set(
+            BlacklistedEmail.objects.filter(email__in=addresses).values_list("email", flat=True)
+        )
+        new = [a for a in addresses if a not in existing]
+        BlacklistedEmail.objects.bulk_create(
+            [BlacklistedEmail(email=a, reason=reason) for a in new], ignore_conflicts=True
+        )
+        for address in new:
+            self.say(f"Added {address}.", level=2)
+        for address in sorted(existing):
+            self.say(f"{address} was already blacklisted.")
+        self.say(f"Added {len(new)} address{'es' if len(new) != 1 else ''} to the blacklist.")
+
+    def delete(self, raw: list[str]) -> None:
+        addresses = self._addresses(raw)
+        found = set(
+            BlacklistedEmail.objects.filter(email__in=addresses).values_list("email", flat=True)
+        )
+        BlacklistedEmail.objects.filter(email__in=found).delete()
+        for address in addresses:
+            if address not in found:
+                self.warn(f"{address} is not blacklisted.")
+            else:
+                self.say(f"Removed {address}.", level=2)
+        self.say(
+            f"Removed {len(found)} address{'es' if len(found) != 1 else ''} from the blacklist."
+        )
+
+    # -- list ---------------------------------------------------------------------------------
+    @staticmethod
+    def _queryset(search: str | None) -> QuerySet[BlacklistedEmail]:
+        rows: QuerySet[BlacklistedEmail] = BlacklistedEmail.objects.order_by("email")
+        if search:
+            term = normalize_address(search) if "@" in search else search.strip().lower()
+            rows = rows.filter(email__icontains=term)
+        return rows
+
+    def list_entries(self, search: str | None, page_number: int, limit: int) -> None:
+        paginator = Paginator(self._queryset(search), limit)
+        try:
+            page = paginator.page(page_number)
+        except EmptyPage:
+            raise CommandError(
+                f"Page {page_number} is out of range: there "
+                f"{'is 1 page' if paginator.num_pages == 1 else f'are {paginator.num_pages} pages'}"
+                f" of {limit} addresses."
+            ) from None
+        for entry in page.object_list:
+            if self.verbosity >= 2:
+                self.stdout.write(
+                    f"{entry.email}\t{entry.reason}\t{entry.created_at:%Y-%m-%d %H:%M}"
+                    f"\t{entry.source}"
+                )
+            else:
+                self.say(entry.email)
+        if paginator.count == 0:
+            self.say("No blacklisted addresses" + (f" match {search!r}." if search else "."))
+        elif self.verbosity >= 1:
+            self.stderr.write(
+                f"Page {page.number} of {paginator.num_pages} "
+                f"({paginator.count} address{'es' if paginator.count != 1 else ''})."
+            )
+
+    # -- import -------------------------------------------------------------------------------
+    @contextmanager
+    def _open(self, path: str, mode: str) -> Iterator[Any]:
+        if path == "-":
+            yield sys.stdin if "r" in mode else _Unterminated(self.stdout)
+            return
+        try:
+            with open(
+                path, mode, encoding="utf-8-sig" if "r" in mode else "utf-8", newline=""
+            ) as f:
+                yield f
+        except OSError as error:
+            raise CommandError(f"Cannot open {path}: {error.strerror or error}") from None
+
+    def _read_rows(
+        self, path: str, default_reason: str, skip_invalid: bool
+    ) -> list[tuple[str, str, str]]:
+        rows: dict[str, tuple[str, str, str]] = {}
+        problems: list[str] = []
+        with self._open(path, "r") as handle:
+            try:
+                text = handle.read()
+            except UnicodeDecodeError:
+                raise CommandError(f"{path} is not UTF-8 text.") from None
+        for line_number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+            cells = [cell.strip() for cell in row]
+            if not cells or not any(cells):
+                continue
+            if line_number == 1 and cells[0].lower() in ("email", "email address", "address"):
+                continue
+            reason = (cells[1] if len(cells) > 1 and cells[1] else default_reason).lower()
+            source = cells[2] if len(cells) > 2 else ""
+            try:
+                address = parse_single_address(cells[0])
+                if reason not in REASONS:
+                    raise InvalidAddress(
+                        f"unknown reason {reason!r} (expected one of {', '.join(REASONS)})"
+                    )
+            except InvalidAddress as error:
+                problems.append(f"line {line_number}: {error}")
+                continue
+            rows.setdefault(address, (address, reason, source[:255]))
+        if problems and not skip_invalid:
+            shown = "\n  ".join(problems[:10])
+            more = f"\n  … and {len(problems) - 10} more" if len(problems) > 10 else ""
+            raise CommandError(
+                f"{path} has {len(problems)} invalid row{'s' if len(problems) != 1 else ''}; "
+                f"nothing was imported (use --skip-invalid to import the rest):\n  {shown}{more}"
+            )
+        for problem in problems:
+            self.warn(f"Skipped {problem}")
+        return list(rows.values())
+
+    def import_csv(self, path: str, default_reason: str, skip_invalid: bool) -> None:
+        rows = self._read_rows(path, default_reason, skip_invalid)
+        created = 0
+        with ProgressBar(
+            self.stdout, "Importing", len(rows), enabled=self.verbosity >= 1
+        ) as progress:
+            for start in range(0, len(rows), BATCH_SIZE):
+                batch = rows[start : start + BATCH_SIZE]
+                with transaction.atomic():
+                    existing = set(
+                        BlacklistedEmail.objects.filter(
+                            email__in=[address for address, _, _ in batch]
+                        ).values_list("email", flat=True)
+                    )
+                    new = [
+                        BlacklistedEmail(email=address, reason=reason, source=source)
+                        for address, reason, source in batch
+                        if address not in existing
+                    ]
+                    BlacklistedEmail.objects.bulk_create(new, ignore_conflicts=True)
+                created += len(new)
+                progress.advance(len(batch))
+        self.say(
+            f"Imported {len(rows)} address{'es' if len(rows) != 1 else ''}: {created} new, "
+            f"{len(rows) - created} already blacklisted."
+        )
+
+    # -- export -------------------------------------------------------------------------------
+    def export_csv(self, path: str, search: str | None) -> None:
+        rows = self._queryset(search)
+        total = rows.count()
+        # Progress goes to stderr when the CSV itself goes to standard output.
+        progress_stream = self.stderr if path == "-" else self.stdout
+        with (
+            self._open(path, "w") as handle,
+            ProgressBar(
+                progress_stream, "Exporting", total, enabled=self.verbosity >= 1
+            ) as progress,
+        ):
+            writer = csv.writer(handle)
+            writer.writerow(EXPORT_FIELDS)
+            for values in rows.values_list(*EXPORT_FIELDS).iterator(chunk_size=BATCH_SIZE):
+                email, reason, source, created_at, updated_at = values
+                writer.writerow(
+                    [email, reason, source, created_at.isoformat(), updated_at.isoformat()]
+                )
+                progress.advance()
+        if path != "-":
+            self.say(f"Exported {total} address{'es' if total != 1 else ''} to {path}.")

@@ -1,0 +1,54 @@
+"""``manage.py get_ses_statistics``: store SES's sending statistics, one row per UTC day."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from django_ses import stats
+
+
+class Command(BaseCommand):
+    help = (
+        "Fetch the last two weeks of SES sending statistics (GetSendStatistics, API v1) and "
+        "store them as one SESStat row per UTC day. Safe to run repeatedly: unchanged days "
+        "stay as they are, changed counts are updated. Run it daily, shortly after midnight UTC."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        verbosity = int(options["verbosity"])
+        try:
+            points = stats.fetch_send_statistics(stats.v1_client())
+        except stats.StatsError as error:
+            raise CommandError(str(error)) from error
+        days = stats.aggregate_daily(points)
+        summary = stats.store_daily_stats(days, window_start=stats.statistics_window_start())
+        if verbosity >= 2:
+            by_date = {day.date: day for day in days}
+            for label, dates in (
+                ("created", summary.created),
+                ("updated", summary.updated),
+                ("unchanged", summary.unchanged),
+            ):
+                for date in dates:
+                    day = by_date[date]
+                    self.stdout.write(
+                        f"{date.isoformat()}  {label:<9}  attempts={day.delivery_attempts} "
+                        f"bounces={day.bounces} complaints={day.complaints} rejects={day.rejects}"
+                    )
+            for date in summary.skipped:
+                self.stdout.write(
+                    f"{date.isoformat()}  skipped    SES only has part of this day left"
+                )
+        if verbosity >= 1:
+            if not days:
+                self.stdout.write("SES has no sending statistics for the last two weeks.")
+                return
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Stored sending statistics for {summary.total} "
+                    f"day{'s' if summary.total != 1 else ''}: {len(summary.created)} new, "
+                    f"{len(summary.updated)} updated, {len(summary.unchanged)} unchanged."
+                )
+            )

@@ -1,0 +1,157 @@
+"""``manage.py ses_email_address``: list, add and delete SES sending identities.
+
+Uses SES API v2 (``CreateEmailIdentity``, ``DeleteEmailIdentity``,
+``ListEmailIdentities``) when ``USE_SES_V2`` is set, otherwise API v1. Both
+handle email addresses and domains.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.validators import DomainNameValidator
+
+from django_ses import stats
+from django_ses.addresses import InvalidAddress, parse_single_address
+
+
+def parse_identity(raw: str) -> str:
+    """An email address (normalised) or a domain (lower-cased); CommandError otherwise."""
+    text = raw.strip()
+    if "@" in text:
+        try:
+            return parse_single_address(text)
+        except InvalidAddress as error:
+            raise CommandError(str(error)) from None
+    domain = text.lower().rstrip(".")
+    try:
+        DomainNameValidator(accept_idna=True)(domain)
+    except ValidationError:
+        raise CommandError(
+            f"{raw!r} is neither an email address nor a domain name "
+            "(expected jane@example.com or example.com)."
+        ) from None
+    return domain
+
+
+def _aws_error(error: Exception, operation: str) -> CommandError:
+    return CommandError(stats.describe_aws_error(error, operation))
+
+
+class Command(BaseCommand):
+    help = (
+        "List, add (start verification of) or delete SES identities: email addresses and "
+        "domains. Uses SES API v2 when USE_SES_V2 is set."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        group = parser.add_mutually_exclusive_group()
+        group.add_argument(
+            "--list", "-l", action="store_true", help="List identities and their status."
+        )
+        group.add_argument(
+            "--add", "-a", metavar="IDENTITY", help="Verify an email address or a domain."
+        )
+        group.add_argument(
+            "--delete", "-d", metavar="IDENTITY", help="Delete an email address or a domain."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.verbosity = int(options["verbosity"])
+        self.api = stats.configured_api()
+        if options["add"]:
+            self.add(parse_identity(options["add"]))
+        elif options["delete"]:
+            self.delete(parse_identity(options["delete"]))
+        else:
+            self.list_identities()
+
+    def say(self, message: str, level: int = 1) -> None:
+        if self.verbosity >= level:
+            self.stdout.write(message)
+
+    def _client(self) -> Any:
+        try:
+            return stats.v2_client() if self.api == "v2" else stats.v1_client()
+        except stats.StatsError as error:
+            raise CommandError(str(error)) from error
+
+    # -- list ------------------------------------------------------------------------------
+    def identities(self) -> list[stats.Identity]:
+        client = self._client()
+        try:
+            if self.api == "v2":
+                return stats.fetch_identities_v2(client)
+            return stats.fetch_identities_v1(client)
+        except stats.StatsError as error:
+            raise CommandError(str(error)) from error
+
+    def list_identities(self) -> None:
+        identities = self.identities()
+        if not identities:
+            self.say("No identities.")
+            return
+        width = max(len(i.name) for i in identities)
+        for identity in identities:
+            self.say(f"{identity.name:<{width}}  {identity.kind:<6}  {identity.verification_label}")
+
+    # -- add -------------------------------------------------------------------------------
+    def add(self, identity: str) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        client = self._client()
+        is_domain = "@" not in identity
+        if self.api == "v2":
+            operation = "CreateEmailIdentity"
+        else:
+            operation = "VerifyDomainIdentity" if is_domain else "VerifyEmailIdentity"
+        try:
+            if self.api == "v2":
+                answer = client.create_email_identity(EmailIdentity=identity)
+                tokens = (answer.get("DkimAttributes") or {}).get("Tokens") or []
+            elif is_domain:
+                token = client.verify_domain_identity(Domain=identity)["VerificationToken"]
+            else:
+                client.verify_email_identity(EmailAddress=identity)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code")
+            if code == "AlreadyExistsException":
+                raise CommandError(f"{identity} is already an SES identity.") from None
+            raise _aws_error(error, operation) from error
+        except BotoCoreError as error:
+            raise _aws_error(error, operation) from error
+        if not is_domain:
+            self.say(f"Added {identity}: SES sent it a verification email.")
+            return
+        self.say(f"Added {identity}. Publish these DNS records to verify it:")
+        if self.api == "v2":
+            for dkim in tokens:
+                self.say(
+                    f"  {dkim}._domainkey.{identity}  CNAME  {dkim}.dkim.amazonses.com", level=1
+                )
+        else:
+            self.say(f'  _amazonses.{identity}  TXT  "{token}"')
+
+    # -- delete ----------------------------------------------------------------------------
+    def delete(self, identity: str) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        # v1 DeleteIdentity succeeds for unknown identities: say so instead.
+        if identity not in {i.name for i in self.identities()}:
+            raise CommandError(f"{identity} is not an SES identity.")
+        client = self._client()
+        operation = "DeleteEmailIdentity" if self.api == "v2" else "DeleteIdentity"
+        try:
+            if self.api == "v2":
+                client.delete_email_identity(EmailIdentity=identity)
+            else:
+                client.delete_identity(Identity=identity)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "NotFoundException":
+                raise CommandError(f"{identity} is not an SES identity.") from None
+            raise _aws_error(error, operation) from error
+        except BotoCoreError as error:
+            raise _aws_error(error, operation) from error
+        self.say(f"Deleted {identity}.")

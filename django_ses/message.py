@@ -1,0 +1,436 @@
+"""From a Django ``EmailMessage`` to what SES receives. Pure functions, no I/O.
+
+* :func:`render_mime` builds the raw MIME bytes (CRLF line endings), without
+  Bcc, without django_ses's control header ``X-SES-CONFIGURATION-SET`` and
+  without the result keys (``message_id``, ``request_id``, ``status``) that
+  the backend stores in ``extra_headers`` for django-ses compatibility.
+* :func:`message_recipients` lists the envelope recipients (To, Cc, Bcc).
+* :func:`configuration_set_header`, :func:`merge_tags`,
+  :func:`chunk_recipients`, :func:`check_size`, :func:`encode_address` and
+  :func:`v1_send_params` / :func:`v2_send_params` build the API request.
+
+Everything that is wrong with a message raises
+:class:`~django_ses.exceptions.InvalidMessageError` before any API call.
+"""
+
+from __future__ import annotations
+
+import copy
+import email.errors
+import email.policy
+import inspect
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from email.utils import formataddr, getaddresses
+from typing import Any, Literal
+
+from django.core.mail import EmailMessage
+
+from django_ses.exceptions import InvalidMessageError, MessageTooLargeError
+
+__all__ = [
+    "CONFIGURATION_SET_HEADER",
+    "MAX_DESTINATIONS_PER_CALL",
+    "RESULT_KEYS",
+    "SIZE_LIMITS",
+    "Envelope",
+    "Recipient",
+    "check_size",
+    "chunk_recipients",
+    "configuration_set_header",
+    "encode_address",
+    "merge_tags",
+    "message_recipients",
+    "parse_address",
+    "render_mime",
+    "v1_send_params",
+    "v2_send_params",
+    "validate_tags",
+]
+
+Api = Literal["v1", "v2"]
+
+#: SES accepts at most 50 destinations (To + Cc + Bcc) per call.
+MAX_DESTINATIONS_PER_CALL = 50
+
+#: The largest raw message each API accepts, attachments included.
+SIZE_LIMITS: dict[Api, int] = {"v1": 10 * 1024 * 1024, "v2": 40 * 1024 * 1024}
+
+#: django-ses's per-message configuration set header. It becomes the
+#: ``ConfigurationSetName`` API parameter and is removed from the MIME.
+CONFIGURATION_SET_HEADER = "X-SES-CONFIGURATION-SET"
+
+#: Keys the backend sets in ``extra_headers`` of a sent message (django-ses
+#: compatibility). They are results, never MIME headers.
+RESULT_KEYS = frozenset({"message_id", "request_id", "status"})
+
+# RFC 5322 section 3.6: fields that may appear at most once.
+_SINGLETON_HEADERS = frozenset(
+    {
+        "date",
+        "from",
+        "sender",
+        "reply-to",
+        "to",
+        "cc",
+        "bcc",
+        "message-id",
+        "in-reply-to",
+        "references",
+        "subject",
+    }
+)
+
+# SES message tags: ASCII letters, digits, "_" and "-", at most 256 characters.
+_TAG_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_QUOTED_LOCAL = re.compile(r'"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*"')
+_DOMAIN_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The per-backend parts of a send request (settings and constructor keywords)."""
+
+    from_email: str | None = None
+    return_path: str | None = None
+    source_arn: str | None = None
+    from_arn: str | None = None
+    return_path_arn: str | None = None
+    global_endpoint_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One envelope recipient of a message."""
+
+    kind: Literal["to", "cc", "bcc"]
+    #: As the message gives it, display name included.
+    address: str
+    #: The bare address SES receives as a destination (IDNA-encoded domain).
+    destination: str
+
+
+@dataclass(frozen=True)
+class ParsedAddress:
+    display_name: str
+    #: ``local@domain`` with an IDNA-encoded (ASCII) domain.
+    addr_spec: str
+
+
+def parse_address(address: str, *, field: str = "address") -> ParsedAddress:
+    """Parse one address (``"Jane <jane@example.com>"`` or ``"jane@example.com"``).
+
+    Raises :class:`InvalidMessageError` for anything SES would reject: no or
+    several addresses, control characters, a non-ASCII local part (SES does not
+    support SMTPUTF8) or an invalid domain. Non-ASCII domains are IDNA-encoded.
+    """
+    text = str(address)
+    if not text.strip():
+        raise InvalidMessageError(f"Invalid {field}: empty address.")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise InvalidMessageError(f"Invalid {field} {text!r}: it contains control characters.")
+    pairs = getaddresses([text])
+    if len(pairs) != 1 or not pairs[0][1]:
+        raise InvalidMessageError(
+            f"Invalid {field} {text!r}: give exactly one address per list item, "
+            "like 'jane@example.com' or 'Jane Doe <jane@example.com>'."
+        )
+    display_name, addr = pairs[0]
+    # The parser forgives whitespace inside an address ("a@exa mple.com" reads as
+    # "a@example.com"): a typo must not reach a different mailbox.
+    inner = text[text.rfind("<") + 1 : text.rfind(">")] if "<" in text else text
+    if inner.strip() != addr:
+        raise InvalidMessageError(
+            f"Invalid {field} {text!r}: write it as 'jane@example.com' or "
+            "'Jane Doe <jane@example.com>', without spaces in the address."
+        )
+    local, at, domain = addr.rpartition("@")
+    if not at or not local or not domain:
+        raise InvalidMessageError(f"Invalid {field} {text!r}: an address needs local@domain.")
+    if not local.isascii():
+        raise InvalidMessageError(
+            f"Invalid {field} {text!r}: SES does not accept non-ASCII characters before "
+            "the '@' (it does not support SMTPUTF8)."
+        )
+    if not (_DOT_ATOM.fullmatch(local) or _QUOTED_LOCAL.fullmatch(local)):
+        raise InvalidMessageError(f"Invalid {field} {text!r}: the part before '@' is not valid.")
+    ascii_domain = _ascii_domain(domain, text, field)
+    return ParsedAddress(display_name=display_name, addr_spec=f"{local}@{ascii_domain}")
+
+
+def _ascii_domain(domain: str, text: str, field: str) -> str:
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise InvalidMessageError(f"Invalid {field} {text!r}: invalid domain.") from None
+    labels = ascii_domain.split(".")
+    if len(labels) < 2 or not all(_DOMAIN_LABEL.fullmatch(label) for label in labels):
+        raise InvalidMessageError(
+            f"Invalid {field} {text!r}: the domain must look like example.com."
+        )
+    return ascii_domain
+
+
+def encode_address(address: str, *, field: str = "address") -> str:
+    """Return ``address`` as the SES API needs it.
+
+    A non-ASCII display name is RFC 2047-encoded and a non-ASCII domain is
+    IDNA-encoded: ``"Zoë <zoe@exämple.com>"`` becomes
+    ``"=?utf-8?b?Wm/Dqw==?= <zoe@xn--exmple-cua.com>"``.
+    """
+    parsed = parse_address(address, field=field)
+    return formataddr((parsed.display_name, parsed.addr_spec), charset="utf-8")
+
+
+def message_recipients(message: EmailMessage) -> list[Recipient]:
+    """Return the envelope recipients of ``message``: To, Cc then Bcc.
+
+    Empty entries are skipped and an address given twice (compared without
+    display name and case) is kept once.
+    """
+    seen: set[str] = set()
+    recipients: list[Recipient] = []
+    kinds: tuple[tuple[Literal["to", "cc", "bcc"], Sequence[str]], ...] = (
+        ("to", message.to),
+        ("cc", message.cc),
+        ("bcc", message.bcc),
+    )
+    for kind, addresses in kinds:
+        for address in addresses or ():
+            if not address:
+                continue
+            parsed = parse_address(str(address), field=f"{kind.capitalize()} address")
+            key = parsed.addr_spec.lower()
+            if key in seen:
+                continue
+            seen.add(key)
+            recipients.append(Recipient(kind, str(address), parsed.addr_spec))
+    return recipients
+
+
+def configuration_set_header(message: EmailMessage) -> str | None:
+    """The value of the message's ``X-SES-CONFIGURATION-SET`` header, if any."""
+    for name, value in (message.extra_headers or {}).items():
+        if str(name).lower() == CONFIGURATION_SET_HEADER.lower():
+            text = str(value).strip()
+            return text or None
+    return None
+
+
+def validate_tags(tags: Mapping[str, Any], *, origin: str) -> dict[str, str]:
+    """Return ``tags`` as ``{name: value}`` strings, or raise :class:`InvalidMessageError`.
+
+    SES allows only ASCII letters, digits, ``_`` and ``-`` in tag names and
+    values, 1 to 256 characters each. Integers are accepted as values.
+    """
+    if not isinstance(tags, Mapping):
+        raise InvalidMessageError(
+            f"{origin} must be a mapping of tag names to values, not {type(tags).__name__}."
+        )
+    clean: dict[str, str] = {}
+    for name, value in tags.items():
+        if not isinstance(name, str) or not _TAG_PATTERN.fullmatch(name):
+            raise InvalidMessageError(
+                f"Invalid SES tag name {name!r} in {origin}: use 1-256 ASCII letters, "
+                "digits, '_' or '-'."
+            )
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not _TAG_PATTERN.fullmatch(value):
+            raise InvalidMessageError(
+                f"Invalid value {value!r} for SES tag {name!r} in {origin}: use 1-256 ASCII "
+                "letters, digits, '_' or '-'."
+            )
+        clean[name] = value
+    return clean
+
+
+def merge_tags(
+    default_tags: Mapping[str, Any] | None, message_tags: Mapping[str, Any] | None
+) -> dict[str, str]:
+    """The message's tags over the default tags, validated."""
+    merged = validate_tags(default_tags or {}, origin="AWS_SES_DEFAULT_TAGS")
+    merged.update(validate_tags(message_tags or {}, origin="message.ses_tags"))
+    return merged
+
+
+def _header_value_problem(value: Any) -> str | None:
+    text = value if isinstance(value, str) else None
+    if text is not None and ("\r" in text or "\n" in text):
+        return "contains a line break (CR or LF)"
+    return None
+
+
+def _validate_header_name(name: Any) -> None:
+    text = str(name)
+    if not text:
+        raise InvalidMessageError("Invalid header name: it is empty.")
+    bad = [ch for ch in text if not 33 <= ord(ch) <= 126 or ch == ":"]
+    if bad:
+        raise InvalidMessageError(
+            f"Invalid header name {text!r}: header names may only contain printable "
+            f"ASCII characters other than ':' (found {''.join(sorted(set(bad)))!r})."
+        )
+
+
+def _sendable_headers(message: EmailMessage) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    for name, value in (message.extra_headers or {}).items():
+        if name in RESULT_KEYS or str(name).lower() == CONFIGURATION_SET_HEADER.lower():
+            continue
+        _validate_header_name(name)
+        problem = _header_value_problem(value)
+        if problem:
+            raise InvalidMessageError(f"Invalid value for header {name!r}: it {problem}.")
+        headers[name] = value
+    return headers
+
+
+def _build(message: EmailMessage) -> Any:
+    method: Any = message.message
+    try:
+        accepts_policy = "policy" in inspect.signature(method).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins only
+        accepts_policy = False
+    if accepts_policy:  # Django >= 6.0: the modern email API
+        return method(policy=email.policy.SMTP)
+    return method()
+
+
+def _serialize(mime: Any) -> bytes:
+    as_bytes = mime.as_bytes
+    if "linesep" in inspect.signature(as_bytes).parameters:  # Django < 6.0
+        return bytes(as_bytes(linesep="\r\n"))
+    return bytes(as_bytes(policy=mime.policy.clone(linesep="\r\n")))
+
+
+def render_mime(
+    message: EmailMessage,
+    *,
+    to: Sequence[str] | None = None,
+    cc: Sequence[str] | None = None,
+) -> bytes:
+    """The raw MIME of ``message`` as SES must receive it, with CRLF line endings.
+
+    ``to`` and ``cc`` replace the message's lists in the headers (the backend
+    passes them without blacklisted recipients). Bcc never appears. The
+    ``message`` itself is not modified.
+
+    Raises :class:`InvalidMessageError` for an invalid header name or value and
+    for a header that may appear only once but appears twice.
+    """
+    clone = copy.copy(message)
+    clone.extra_headers = _sendable_headers(message)
+    if to is not None:
+        clone.to = list(to)
+    if cc is not None:
+        clone.cc = list(cc)
+    try:
+        mime = _build(clone)
+        raw = _serialize(mime)
+    except InvalidMessageError:
+        raise
+    except (ValueError, email.errors.MessageError) as error:
+        raise InvalidMessageError(f"The message cannot be encoded: {error}") from error
+    counts: dict[str, int] = {}
+    spelling: dict[str, str] = {}
+    for name in mime:
+        key = str(name).lower()
+        counts[key] = counts.get(key, 0) + 1
+        spelling.setdefault(key, str(name))
+    duplicated = sorted(
+        spelling[key] for key, n in counts.items() if n > 1 and key in _SINGLETON_HEADERS
+    )
+    if duplicated:
+        raise InvalidMessageError(
+            f"The message has more than one {', '.join(duplicated)} header; each may appear "
+            "only once (RFC 5322). Check extra_headers for a second spelling of the same name."
+        )
+    return raw
+
+
+def check_size(raw: bytes, api: Api) -> None:
+    """Raise :class:`MessageTooLargeError` when ``raw`` is over the API's limit."""
+    limit = SIZE_LIMITS[api]
+    if len(raw) > limit:
+        raise MessageTooLargeError(len(raw), limit, api)
+
+
+def chunk_recipients(
+    recipients: Sequence[Recipient], size: int = MAX_DESTINATIONS_PER_CALL
+) -> list[list[Recipient]]:
+    """Split ``recipients`` into consecutive groups of at most ``size``."""
+    return [list(recipients[i : i + size]) for i in range(0, len(recipients), size)]
+
+
+def _tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"Name": name, "Value": value} for name, value in tags.items()]
+
+
+def v1_send_params(
+    raw: bytes,
+    recipients: Iterable[Recipient],
+    *,
+    sender: str | None,
+    envelope: Envelope,
+    configuration_set: str | None,
+    tags: Mapping[str, str],
+) -> dict[str, Any]:
+    """Keyword arguments of SES v1 ``send_raw_email`` for one group of recipients."""
+    params: dict[str, Any] = {
+        "RawMessage": {"Data": raw},
+        "Destinations": [r.destination for r in recipients],
+    }
+    if sender:
+        params["Source"] = sender
+    if envelope.source_arn:
+        params["SourceArn"] = envelope.source_arn
+    if envelope.from_arn:
+        params["FromArn"] = envelope.from_arn
+    if envelope.return_path_arn:
+        params["ReturnPathArn"] = envelope.return_path_arn
+    if configuration_set:
+        params["ConfigurationSetName"] = configuration_set
+    if tags:
+        params["Tags"] = _tag_list(tags)
+    return params
+
+
+def v2_send_params(
+    raw: bytes,
+    recipients: Iterable[Recipient],
+    *,
+    sender: str | None,
+    envelope: Envelope,
+    configuration_set: str | None,
+    tags: Mapping[str, str],
+) -> dict[str, Any]:
+    """Keyword arguments of SES v2 ``send_email`` (raw content) for one group of recipients."""
+    destination: dict[str, list[str]] = {}
+    field_names = {"to": "ToAddresses", "cc": "CcAddresses", "bcc": "BccAddresses"}
+    for recipient in recipients:
+        destination.setdefault(field_names[recipient.kind], []).append(recipient.destination)
+    params: dict[str, Any] = {
+        "Destination": destination,
+        "Content": {"Raw": {"Data": raw}},
+    }
+    if sender:
+        params["FromEmailAddress"] = sender
+    identity_arn = envelope.from_arn or envelope.source_arn
+    if identity_arn:
+        params["FromEmailAddressIdentityArn"] = identity_arn
+    if envelope.return_path:
+        params["FeedbackForwardingEmailAddress"] = encode_address(
+            envelope.return_path, field="AWS_SES_RETURN_PATH"
+        )
+    if envelope.return_path_arn:
+        params["FeedbackForwardingEmailAddressIdentityArn"] = envelope.return_path_arn
+    if configuration_set:
+        params["ConfigurationSetName"] = configuration_set
+    if tags:
+        params["EmailTags"] = _tag_list(tags)
+    if envelope.global_endpoint_id:
+        params["EndpointId"] = envelope.global_endpoint_id
+    return params

@@ -1,0 +1,506 @@
+"""Auto-throttle: keep sending under the SES account's maximum send rate.
+
+Two parts, both used by :class:`django_ses.SESBackend` when
+``AWS_SES_AUTO_THROTTLE`` is set:
+
+* :func:`get_max_send_rate` reads the account's ``MaxSendRate`` (SES v1
+  ``GetSendQuota`` or v2 ``GetAccount``) and caches it in the process for
+  :data:`QUOTA_TTL` seconds per account and region. When the call is denied it
+  warns once and falls back to the ``AWS_SES_MAX_SEND_RATE`` setting, or to no
+  throttling.
+* :func:`build_rate_limiter` returns the :class:`RateLimiter` for an account and
+  region, shared by every backend instance of the process, or by every process
+  when ``AWS_SES_RATE_LIMIT_CACHE`` names a Django cache.
+
+The limiter
+-----------
+SES counts every recipient of a message against the send rate, so the limiter
+counts recipients. Its guarantee, for a rate of ``r`` per second: in any
+one-second window, the sends it lets through carry at most ``r`` recipients.
+It also spreads sends evenly instead of letting them through in bursts.
+
+It combines two rules (see :func:`plan_send`, a pure function):
+
+1. Even spacing (GCRA, "virtual scheduling" without burst tolerance): a send
+   of ``n`` recipients starting at ``t`` makes the next send wait until
+   ``t + n / r``. After a pause no credit builds up, so there is no burst.
+2. An exact sliding window: a send may start at ``t`` only if the sends that
+   started in ``(t - 1, t]``, plus this one, carry at most ``r`` recipients.
+
+Rule 1 alone keeps single-recipient sends within the limit; rule 2 makes the
+guarantee hold for messages with several recipients too (a 5-recipient
+message after a run of single ones waits until the last second has room for
+5). A message with more recipients than ``r`` cannot fit any one-second
+window. It is still sent: it waits until nothing was sent in the preceding
+second, goes alone, and the next send waits ``n / r`` seconds after it, so the
+long-run rate stays at ``r``.
+
+The in-process limiter uses :func:`time.monotonic` and a lock. The shared
+limiter keeps the same state in a Django cache under a short-lived lock taken
+with ``cache.add`` (atomic on Redis, Memcached and the database cache), and uses
+the wall clock, the only clock processes on several hosts share.
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+import math
+import random
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.core.exceptions import ImproperlyConfigured
+
+from django_ses.conf import get_setting
+
+if TYPE_CHECKING:
+    from mypy_boto3_ses import SESClient
+    from mypy_boto3_sesv2 import SESV2Client
+
+__all__ = [
+    "QUOTA_TTL",
+    "CacheRateLimiter",
+    "LocalRateLimiter",
+    "RateLimiter",
+    "Schedule",
+    "build_rate_limiter",
+    "clear_quota_cache",
+    "configured_max_send_rate",
+    "get_max_send_rate",
+    "plan_send",
+    "rate_limit_cache_alias",
+    "reset_rate_limiters",
+]
+
+logger = logging.getLogger("django_ses.throttle")
+
+#: Seconds a fetched ``MaxSendRate`` is reused before it is read again.
+QUOTA_TTL = 600.0
+#: Seconds before a quota read that failed for a transient reason is retried.
+QUOTA_RETRY_AFTER = 60.0
+#: Error codes that mean the credentials may not read the quota (not transient).
+_DENIED_CODES = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "NotAuthorized",
+    }
+)
+
+#: Length of the sliding window, in seconds.
+WINDOW = 1.0
+
+
+# --------------------------------------------------------------------------- quota
+
+
+@dataclass(frozen=True)
+class _Quota:
+    rate: float | None  # None: could not be read, use the fallback setting
+    expires_at: float  # time.monotonic()
+
+
+_quota_lock = threading.Lock()
+_quota_cache: dict[str, _Quota] = {}
+_fetch_locks: dict[str, threading.Lock] = {}
+_warned_keys: set[str] = set()
+
+
+def configured_max_send_rate() -> float | None:
+    """Return the ``AWS_SES_MAX_SEND_RATE`` setting (sends per second), or ``None``.
+
+    Raises :class:`~django.core.exceptions.ImproperlyConfigured` when it is set
+    to something other than a positive number.
+    """
+    value = get_setting("AWS_SES_MAX_SEND_RATE")
+    if value is None:
+        return None
+    return _positive_rate(value, "AWS_SES_MAX_SEND_RATE", ImproperlyConfigured)
+
+
+def _positive_rate(value: object, name: str, error: Callable[[str], Exception]) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise error(f"{name} must be a positive number of sends per second, got {value!r}.")
+    rate = float(value)
+    if not math.isfinite(rate) or rate <= 0:
+        raise error(f"{name} must be a positive number of sends per second, got {value!r}.")
+    return rate
+
+
+def get_max_send_rate(
+    client: SESClient | SESV2Client | Any,
+    *,
+    use_v2: bool,
+    cache_key: str,
+    ttl: float = QUOTA_TTL,
+) -> float | None:
+    """Return the account's maximum send rate (sends per second), or ``None``.
+
+    Reads ``GetSendQuota`` (``use_v2=False``) or ``GetAccount`` (``use_v2=True``)
+    with ``client`` at most once per ``ttl`` seconds (default :data:`QUOTA_TTL`)
+    for each ``cache_key`` (build it from the account and region). If the call
+    fails (SES refuses it because the IAM policy lacks ``ses:GetSendQuota`` /
+    ``ses:GetAccount``, or SES cannot be reached), logs one warning for that key
+    and returns ``AWS_SES_MAX_SEND_RATE`` when it is set, else ``None``: no
+    throttling. A refusal is remembered for ``ttl``; other failures are retried
+    after :data:`QUOTA_RETRY_AFTER` seconds. Thread-safe.
+    """
+    cached = _cached_quota(cache_key)
+    if cached is None:
+        with _quota_lock:
+            fetch_lock = _fetch_locks.setdefault(cache_key, threading.Lock())
+        with fetch_lock:
+            # Another thread may have read it while this one waited.
+            cached = _cached_quota(cache_key)
+            if cached is None:
+                rate, lifetime = _fetch_max_send_rate(
+                    client, use_v2=use_v2, cache_key=cache_key, ttl=ttl
+                )
+                cached = _Quota(rate=rate, expires_at=time.monotonic() + lifetime)
+                with _quota_lock:
+                    _quota_cache[cache_key] = cached
+    if cached.rate is not None:
+        return cached.rate
+    return configured_max_send_rate()
+
+
+def _cached_quota(cache_key: str) -> _Quota | None:
+    with _quota_lock:
+        entry = _quota_cache.get(cache_key)
+    if entry is not None and entry.expires_at > time.monotonic():
+        return entry
+    return None
+
+
+def _fetch_max_send_rate(
+    client: Any, *, use_v2: bool, cache_key: str, ttl: float
+) -> tuple[float | None, float]:
+    """Return ``(MaxSendRate or None, seconds before asking SES again)``."""
+    retry_after = min(ttl, QUOTA_RETRY_AFTER)  # a transient failure is retried sooner
+    operation = "GetAccount" if use_v2 else "GetSendQuota"
+    try:
+        if use_v2:
+            value = client.get_account()["SendQuota"]["MaxSendRate"]
+        else:
+            value = client.get_send_quota()["MaxSendRate"]
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", "")) or "error"
+        _warn_once(cache_key, operation, f"{code}: {error.get('Message', '')}".rstrip(": "))
+        return None, ttl if code in _DENIED_CODES else retry_after
+    except BotoCoreError as exc:
+        _warn_once(cache_key, operation, str(exc))
+        return None, retry_after
+    except (KeyError, TypeError) as exc:
+        _warn_once(cache_key, operation, f"the answer has no MaxSendRate ({exc!r})")
+        return None, retry_after
+    try:
+        return _positive_rate(value, "MaxSendRate", ValueError), ttl
+    except ValueError as exc:
+        _warn_once(cache_key, operation, str(exc))
+        return None, retry_after
+
+
+def _warn_once(cache_key: str, operation: str, reason: str) -> None:
+    with _quota_lock:
+        if cache_key in _warned_keys:
+            return
+        _warned_keys.add(cache_key)
+    try:
+        fallback = configured_max_send_rate()
+    except ImproperlyConfigured:
+        fallback = None
+    permission = "ses:GetAccount" if operation == "GetAccount" else "ses:GetSendQuota"
+    if fallback is not None:
+        outcome = f"falling back to AWS_SES_MAX_SEND_RATE = {fallback:g} sends per second"
+    else:
+        outcome = "sending is NOT throttled (AWS_SES_MAX_SEND_RATE is not set)"
+    logger.warning(
+        "django_ses auto-throttle could not read the SES send rate for %s with %s (%s); %s. "
+        "Allow %s in the IAM policy, or set AWS_SES_MAX_SEND_RATE to your account's "
+        "maximum send rate.",
+        cache_key,
+        operation,
+        reason,
+        outcome,
+        permission,
+    )
+
+
+def clear_quota_cache() -> None:
+    """Forget cached send rates and the keys already warned about."""
+    with _quota_lock:
+        _quota_cache.clear()
+        _warned_keys.clear()
+
+
+# ------------------------------------------------------------------------ schedule
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A limiter's state, on the limiter's clock.
+
+    ``next_start`` is the earliest time the next send may start (GCRA's
+    theoretical arrival time); ``recent`` holds ``(start, recipients)`` of the
+    sends that started within the last window, oldest first.
+    """
+
+    next_start: float = -math.inf
+    recent: tuple[tuple[float, int], ...] = ()
+
+    def to_wire(self) -> tuple[float, tuple[tuple[float, int], ...]]:
+        """Plain tuples, for storing in a cache."""
+        return (self.next_start, self.recent)
+
+    @classmethod
+    def from_wire(cls, value: object) -> Schedule:
+        """The inverse of :meth:`to_wire`; anything unreadable is an empty schedule."""
+        try:
+            if not isinstance(value, (tuple, list)) or len(value) != 2:
+                return cls()
+            next_start: Any = value[0]
+            recent: Any = value[1]
+            entries: tuple[tuple[float, int], ...] = tuple(
+                (float(start), int(count)) for start, count in recent
+            )
+            return cls(next_start=float(next_start), recent=entries)
+        except (TypeError, ValueError):
+            return cls()
+
+
+def plan_send(schedule: Schedule, *, now: float, count: int, rate: float) -> tuple[float, Schedule]:
+    """Return when a send of ``count`` recipients may start, and the new schedule.
+
+    Pure: the caller holds the lock, supplies ``now`` and stores the result.
+    """
+    start = max(now, schedule.next_start)
+    # Sliding window: the sends in (start - 1, start] plus this one must carry at
+    # most `rate` recipients. Walk back from the newest; the first send that
+    # would overflow the budget must fall out of the window.
+    budget = rate - count
+    carried = 0
+    for sent_at, recipients in reversed(schedule.recent):
+        carried += recipients
+        if carried > budget + 1e-9:
+            start = max(start, sent_at + WINDOW)
+            break
+    recent = tuple(entry for entry in schedule.recent if entry[0] > start - WINDOW)
+    return start, Schedule(next_start=start + count / rate, recent=(*recent, (start, count)))
+
+
+# ------------------------------------------------------------------------ limiters
+
+
+class RateLimiter(abc.ABC):
+    """Blocks callers so sends stay under ``rate`` recipients per second."""
+
+    def __init__(self, rate: float, key: str) -> None:
+        self.key = key
+        self._rate = _positive_rate(rate, "rate_per_second", ValueError)
+
+    @property
+    def rate(self) -> float:
+        """Recipients per second."""
+        return self._rate
+
+    def set_rate(self, rate: float) -> None:
+        """Change the rate (the account's quota changed); the schedule is kept."""
+        self._rate = _positive_rate(rate, "rate_per_second", ValueError)
+
+    @abc.abstractmethod
+    def clock(self) -> float:
+        """The clock the schedule uses, in seconds."""
+
+    @abc.abstractmethod
+    def reserve(self, count: int) -> float:
+        """Book a send of ``count`` recipients; return its start time on :meth:`clock`."""
+
+    def acquire(self, count: int) -> None:
+        """Block until a send of ``count`` recipients may go out.
+
+        ``count`` is the number of recipients (SES counts each). ``0`` returns
+        at once.
+        """
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError(f"count must be a number of recipients (int >= 0), got {count!r}.")
+        if count == 0:
+            return
+        start = self.reserve(count)
+        # Turn the start into a monotonic deadline once, so a wall-clock step
+        # during the wait (shared limiter) does not stretch or cut it.
+        deadline = time.monotonic() + (start - self.clock())
+        while (remaining := deadline - time.monotonic()) > 0:
+            time.sleep(remaining)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} key={self.key!r} rate={self._rate:g}/s>"
+
+
+class LocalRateLimiter(RateLimiter):
+    """A limiter for the threads of one process (monotonic clock, a lock)."""
+
+    def __init__(self, rate: float, key: str) -> None:
+        super().__init__(rate, key)
+        self._lock = threading.Lock()
+        self._schedule = Schedule()
+
+    def clock(self) -> float:
+        return time.monotonic()
+
+    def reserve(self, count: int) -> float:
+        with self._lock:
+            start, self._schedule = plan_send(
+                self._schedule, now=self.clock(), count=count, rate=self._rate
+            )
+        return start
+
+
+class CacheRateLimiter(RateLimiter):
+    """A limiter shared by every process that uses the same Django cache.
+
+    The schedule lives in the cache under ``django_ses:throttle:<key>:state``;
+    each booking takes a lock (``cache.add`` of ``…:lock`` with a 5 second
+    expiry, so a crashed process cannot hold it for ever), reads the schedule,
+    plans the send with :func:`plan_send` on the wall clock and writes the
+    schedule back. When the cache cannot be used (it is down, or the lock
+    cannot be had within :attr:`lock_wait` seconds), the booking falls back to
+    this process's own limiter and a warning is logged.
+    """
+
+    lock_timeout = 5  # seconds; an int, as every cache backend accepts
+    lock_wait = 10.0
+
+    def __init__(self, rate: float, key: str, cache_alias: str) -> None:
+        super().__init__(rate, key)
+        self.cache_alias = cache_alias
+        safe = re.sub(r"[^A-Za-z0-9_.:-]", "_", key)[:150]
+        self._state_key = f"django_ses:throttle:{safe}:state"
+        self._lock_key = f"django_ses:throttle:{safe}:lock"
+        self._fallback = LocalRateLimiter(rate, key)
+        self._last_warning = -math.inf
+
+    def set_rate(self, rate: float) -> None:
+        super().set_rate(rate)
+        self._fallback.set_rate(rate)
+
+    def clock(self) -> float:
+        return time.time()
+
+    def reserve(self, count: int) -> float:
+        from django.core.cache import caches
+
+        try:
+            cache = caches[self.cache_alias]
+            token = uuid.uuid4().hex
+            if not self._take_lock(cache, token):
+                raise TimeoutError(f"the lock was busy for {self.lock_wait:g} seconds")
+            try:
+                schedule = Schedule.from_wire(cache.get(self._state_key))
+                start, schedule = plan_send(
+                    schedule, now=self.clock(), count=count, rate=self._rate
+                )
+                expiry = max(1, math.ceil(schedule.next_start - self.clock() + WINDOW) + 1)
+                cache.set(self._state_key, schedule.to_wire(), timeout=expiry)
+            finally:
+                if cache.get(self._lock_key) == token:
+                    cache.delete(self._lock_key)
+            return start
+        except Exception as exc:  # the cache is down: degrade, do not stop sending
+            self._warn_fallback(exc)
+            return self.clock() + (self._fallback.reserve(count) - self._fallback.clock())
+
+    def _take_lock(self, cache: Any, token: str) -> bool:
+        deadline = time.monotonic() + self.lock_wait
+        pause = 0.0005
+        while not cache.add(self._lock_key, token, timeout=self.lock_timeout):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(pause * (0.5 + random.random()))
+            pause = min(pause * 2, 0.01)
+        return True
+
+    def _warn_fallback(self, exc: Exception) -> None:
+        now = time.monotonic()
+        if now - self._last_warning < 60:
+            return
+        self._last_warning = now
+        logger.warning(
+            "django_ses auto-throttle could not use the cache %r (AWS_SES_RATE_LIMIT_CACHE) "
+            "for %s (%s: %s); this process throttles on its own until the cache is back, "
+            "so several processes together may exceed the rate.",
+            self.cache_alias,
+            self.key,
+            type(exc).__name__,
+            exc,
+        )
+
+
+_registry_lock = threading.Lock()
+_registry: dict[tuple[str, str | None], RateLimiter] = {}
+
+
+def rate_limit_cache_alias() -> str | None:
+    """Return the cache alias of ``AWS_SES_RATE_LIMIT_CACHE``, or ``None`` when unset.
+
+    Raises :class:`~django.core.exceptions.ImproperlyConfigured` when it names no
+    cache in ``CACHES`` or a cache that cannot be shared (``DummyCache``).
+    """
+    alias = get_setting("AWS_SES_RATE_LIMIT_CACHE")
+    if alias is None or alias == "":
+        return None
+    from django.conf import settings
+
+    if not isinstance(alias, str) or alias not in settings.CACHES:
+        raise ImproperlyConfigured(
+            f"AWS_SES_RATE_LIMIT_CACHE must name a cache in CACHES "
+            f"({', '.join(map(repr, settings.CACHES)) or 'none defined'}), got {alias!r}."
+        )
+    backend = str(settings.CACHES[alias].get("BACKEND", ""))
+    if backend.endswith(".DummyCache"):
+        raise ImproperlyConfigured(
+            f"AWS_SES_RATE_LIMIT_CACHE names the cache {alias!r}, a DummyCache, which stores "
+            "nothing, so processes could not share a send rate. Use a Redis, Memcached or "
+            "database cache."
+        )
+    return alias
+
+
+def build_rate_limiter(rate_per_second: float, key: str) -> RateLimiter:
+    """Return the limiter for ``key`` (account and region), set to ``rate_per_second``.
+
+    Every call with the same ``key`` returns the same limiter, so all backend
+    instances of a process share it (a changed rate is applied to it). When
+    ``AWS_SES_RATE_LIMIT_CACHE`` names a Django cache, the limiter keeps its
+    state in that cache and every process using it shares the rate.
+    """
+    rate = _positive_rate(rate_per_second, "rate_per_second", ValueError)
+    alias = rate_limit_cache_alias()
+    with _registry_lock:
+        limiter = _registry.get((key, alias))
+        if limiter is None:
+            limiter = (
+                CacheRateLimiter(rate, key, alias)
+                if alias is not None
+                else LocalRateLimiter(rate, key)
+            )
+            _registry[(key, alias)] = limiter
+        elif limiter.rate != rate:
+            limiter.set_rate(rate)
+    return limiter
+
+
+def reset_rate_limiters() -> None:
+    """Forget every limiter of this process (their schedules start afresh)."""
+    with _registry_lock:
+        _registry.clear()

@@ -1,0 +1,1 @@
+"""Django project configuration of the django_ses example."""

@@ -1,0 +1,134 @@
+"""Settings of the django_ses example project.
+
+Start the example with ``python example/run.py``: it starts a local SES (moto)
+first and points these settings at it through environment variables, so the
+example never talks to Amazon and needs no AWS account.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import django
+
+EXAMPLE_DIR = Path(__file__).resolve().parent.parent
+
+# A demo key for a demo site that only listens on 127.0.0.1. Never reuse it.
+SECRET_KEY = "django_ses-example-not-a-secret"
+DEBUG = True
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_ses",
+    "demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# run.py --smoke uses a throw-away database; a normal run keeps example/db.sqlite3.
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("EXAMPLE_DATABASE", str(EXAMPLE_DIR / "db.sqlite3")),
+        # The webhook, the pages and the mailbox simulator write from several threads.
+        "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+STATIC_URL = "/static/"
+LOGIN_URL = "admin:login"
+
+# ---------------------------------------------------------------------------
+# django_ses
+# ---------------------------------------------------------------------------
+if django.VERSION >= (6, 1):
+    # Django 6.1 configures email backends with MAILERS; "OPTIONS" takes the
+    # backend's keyword arguments (aws_region_name, fail_silently, ...).
+    MAILERS = {"default": {"BACKEND": "django_ses.SESBackend"}}
+else:
+    EMAIL_BACKEND = "django_ses.SESBackend"
+DEFAULT_FROM_EMAIL = "demo@example.com"
+
+AWS_SES_REGION_NAME = "us-east-1"
+# run.py sets AWS_ENDPOINT_URL_SES to the local SES (moto) it started, and boto3
+# reads AWS_ENDPOINT_URL_SNS / AWS_ENDPOINT_URL_S3 and the dummy credentials from
+# the environment. In a real project, leave the endpoint unset.
+AWS_SES_REGION_ENDPOINT_URL = os.environ.get("AWS_ENDPOINT_URL_SES") or None
+
+# !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+# DANGER: signature verification is OFF here ONLY because the local SES (moto)
+# cannot sign SNS messages the way Amazon does: its certificate URL points at
+# sns.<region>.amazonaws.com, where Amazon's real certificate does not match.
+# NEVER set this to False in production: anyone on the internet could then post
+# forged bounces and complaints to your webhook and blacklist your customers.
+# !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+AWS_SES_VERIFY_EVENT_SIGNATURES = False
+
+# The local SES's topics (moto's default account). Only these may post to the
+# webhook: keep such an allow-list in production too.
+EXAMPLE_AWS_ACCOUNT_ID = "123456789012"
+EXAMPLE_EVENTS_TOPIC_ARN = f"arn:aws:sns:us-east-1:{EXAMPLE_AWS_ACCOUNT_ID}:example-ses-events"
+EXAMPLE_INBOUND_TOPIC_ARN = f"arn:aws:sns:us-east-1:{EXAMPLE_AWS_ACCOUNT_ID}:example-ses-inbound"
+AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS = [EXAMPLE_EVENTS_TOPIC_ARN, EXAMPLE_INBOUND_TOPIC_ARN]
+
+# The sender domain verified in the local SES, and the inbound address its
+# receipt rule publishes to EXAMPLE_INBOUND_TOPIC_ARN.
+EXAMPLE_SENDER_DOMAIN = "example.com"
+EXAMPLE_INBOUND_ADDRESS = "inbox@example.com"
+
+# AWS_SES_AUTO_THROTTLE keeps its default (0.5): the local SES reports a sandbox
+# quota of 1 recipient per second, as a new AWS account does, so the backend
+# paces sends at half that rate. A message to 2 recipients takes 4 seconds.
+
+# Permanent bounces and complaints land on the blacklist, and the backend skips
+# blacklisted recipients: send to bounce@simulator.amazonses.com twice to see it.
+AWS_SES_USE_BLACKLIST = True
+AWS_SES_ADD_BOUNCE_TO_BLACKLIST = True
+AWS_SES_ADD_COMPLAINT_TO_BLACKLIST = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "django_ses": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "local_ses": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
+}

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from email.utils import getaddresses, parseaddr
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+
+SIMULATOR_ADDRESSES = [
+    ("success@simulator.amazonses.com", "delivered: a Delivery event"),
+    (
+        "bounce@simulator.amazonses.com",
+        "hard bounce: a Bounce event, and the address is blacklisted",
+    ),
+    ("complaint@simulator.amazonses.com", "delivered, then marked as spam: Delivery and Complaint"),
+    ("ooto@simulator.amazonses.com", "delivered to an out-of-office mailbox: a Delivery event"),
+    ("suppressionlist@simulator.amazonses.com", "on the suppression list: a Bounce event"),
+]
+
+
+def _check_address(value: str) -> str:
+    _, address = parseaddr(value)
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ValidationError(f"{value!r} is not a valid email address.") from None
+    return value.strip()
+
+
+class AddressField(forms.CharField):
+    """One address, with or without a display name."""
+
+    def clean(self, value: Any) -> str:
+        value = super().clean(value)
+        return _check_address(value) if value else value
+
+
+class AddressListField(forms.CharField):
+    """Addresses separated by commas; returns a list."""
+
+    def clean(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().clean(value)
+        if not text:
+            return []
+        return [
+            _check_address(f'"{name}" <{address}>' if name else address)
+            for name, address in getaddresses([text])
+            if name or address
+        ]
+
+
+class SendForm(forms.Form):
+    from_email = AddressField(
+        label="From",
+        initial=settings.DEFAULT_FROM_EMAIL,
+        help_text=f"The local SES accepts any address at {settings.EXAMPLE_SENDER_DOMAIN}.",
+    )
+    to = AddressListField(
+        initial="success@simulator.amazonses.com",
+        widget=forms.TextInput(attrs={"list": "simulator-addresses", "autofocus": True}),
+        help_text="Separate several addresses with commas.",
+    )
+    cc = AddressListField(label="Cc", required=False)
+    bcc = AddressListField(label="Bcc", required=False)
+    subject = forms.CharField(max_length=200, initial="Hello from django_ses")
+    text = forms.CharField(
+        label="Text body",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        initial="This message went through django_ses.SESBackend to the local SES.",
+    )
+    html = forms.CharField(
+        label="HTML body (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        initial="<p>This message went through <b>django_ses.SESBackend</b>.</p>",
+    )
+    attachment = forms.FileField(required=False)
+
+    def clean_attachment(self) -> Any:
+        upload = self.cleaned_data.get("attachment")
+        if upload is not None and upload.size > MAX_ATTACHMENT_BYTES:
+            raise ValidationError("Attach at most 5 MB in this demo.")
+        return upload
+
+
+class IncomingMailForm(forms.Form):
+    mail_from = AddressField(label="From", initial="Ada Lovelace <ada@example.org>")
+    subject = forms.CharField(max_length=200, initial="Question about my order")
+    text = forms.CharField(
+        label="Text body",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        initial="Hello! Could you tell me when my order ships? Thanks, Ada",
+    )
+    with_attachment = forms.BooleanField(
+        label="Attach a small text file", required=False, initial=True
+    )

@@ -1,0 +1,137 @@
+"""The demo pages."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+from local_ses import inbound, server
+from local_ses.sent import AcceptedMessage, accepted_messages
+
+from demo.forms import SIMULATOR_ADDRESSES, IncomingMailForm, SendForm
+from demo.incoming import build_incoming_message
+from demo.mime import summarize
+from demo.models import ReceivedEmail, ReceivedEvent
+from demo.sending import build_message, send
+from demo.statistics import refresh_statistics
+from django_ses.models import SNSNotification
+
+
+def _accepted() -> list[AcceptedMessage] | None:
+    """What the local SES accepted, newest first; None when it is not running here."""
+    if server.running() is None:
+        return None
+    return list(reversed(accepted_messages(settings.EXAMPLE_AWS_ACCOUNT_ID)))
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    accepted = _accepted()
+    return render(
+        request,
+        "demo/home.html",
+        {
+            "local_ses": server.running(),
+            "accepted_count": None if accepted is None else len(accepted),
+            "event_count": ReceivedEvent.objects.count(),
+            "inbound_count": ReceivedEmail.objects.count(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def send_mail(request: HttpRequest) -> HttpResponse:
+    form = SendForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        outcome = send(build_message(form.cleaned_data))
+        if outcome.accepted:
+            messages.success(
+                request,
+                f"SES accepted the message {outcome.message_id}. Events for simulator "
+                "addresses arrive on the Events page a moment later.",
+            )
+            problem = refresh_statistics()
+            if problem:
+                messages.info(request, f"The dashboard's statistics were not refreshed: {problem}")
+            return redirect("demo:accepted")
+        if outcome.status == "suppressed":
+            messages.warning(
+                request,
+                "Not sent: every recipient is on the blacklist, after an earlier bounce or "
+                "complaint. Remove them under Blacklisted emails in the admin to send again.",
+            )
+        else:
+            detail = f" ({outcome.error})" if outcome.error else ""
+            messages.error(request, f"Not sent: status {outcome.status!r}{detail}")
+    return render(
+        request, "demo/send.html", {"form": form, "simulator_addresses": SIMULATOR_ADDRESSES}
+    )
+
+
+def accepted(request: HttpRequest) -> HttpResponse:
+    rows = [
+        {
+            "message": message,
+            "summary": summarize(message.raw_mime) if message.raw_mime else None,
+            "raw_text": message.raw_mime.decode("utf-8", "replace") if message.raw_mime else "",
+        }
+        for message in _accepted() or []
+    ]
+    return render(
+        request,
+        "demo/accepted.html",
+        {"rows": rows, "local_ses": server.running()},
+    )
+
+
+def accepted_raw(request: HttpRequest, message_id: str) -> HttpResponse:
+    for message in _accepted() or []:
+        if message.message_id == message_id and message.raw_mime is not None:
+            response = HttpResponse(message.raw_mime, content_type="message/rfc822")
+            response["Content-Disposition"] = f'attachment; filename="{message_id}.eml"'
+            return response
+    raise Http404("The local SES has no raw message with that id.")
+
+
+def events(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "demo/events.html",
+        {
+            "events": ReceivedEvent.objects.all()[:50],
+            "notifications": SNSNotification.objects.all()[:20],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def inbound_mail(request: HttpRequest) -> HttpResponse:
+    form = IncomingMailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if server.running() is None:
+            messages.error(request, "The local SES is not running: start the example with run.py.")
+        else:
+            raw = build_incoming_message(
+                mail_from=form.cleaned_data["mail_from"],
+                to=settings.EXAMPLE_INBOUND_ADDRESS,
+                subject=form.cleaned_data["subject"],
+                text=form.cleaned_data["text"],
+                with_attachment=form.cleaned_data["with_attachment"],
+            )
+            try:
+                message_id = inbound.receive(raw, recipient=settings.EXAMPLE_INBOUND_ADDRESS)
+            except Exception as error:  # the demo shows any error instead of a 500
+                messages.error(request, f"The local SES could not receive it: {error}")
+            else:
+                messages.success(request, f"SES received mail {message_id} and published it.")
+            return redirect("demo:inbound")
+    return render(
+        request,
+        "demo/inbound.html",
+        {
+            "form": form,
+            "emails": ReceivedEmail.objects.all()[:20],
+            "inbound_address": settings.EXAMPLE_INBOUND_ADDRESS,
+        },
+    )

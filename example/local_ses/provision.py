@@ -1,0 +1,74 @@
+"""Set the local SES up as a real account would be set up for django_ses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import boto3
+
+from local_ses.server import REGION
+
+RULE_SET_NAME = "example-rules"
+RULE_NAME = "example-inbox"
+
+
+@dataclass(frozen=True)
+class LocalAccount:
+    """What the local SES was set up with."""
+
+    sender_domain: str
+    events_topic_arn: str
+    inbound_topic_arn: str
+    inbound_address: str
+    webhook_url: str
+
+
+def provision(
+    *,
+    webhook_url: str,
+    sender_domain: str,
+    events_topic_arn: str,
+    inbound_topic_arn: str,
+    inbound_address: str,
+) -> LocalAccount:
+    """Verify the sender domain, create the topics and subscribe the webhook to them,
+    and add an active receipt rule that publishes mail for ``inbound_address`` to SNS.
+
+    The topic ARNs come from the settings' allow-list; the topics are created
+    under those names, and a mismatch (another account or region) is an error.
+    """
+    ses = boto3.client("ses", region_name=REGION)
+    sns = boto3.client("sns", region_name=REGION)
+
+    ses.verify_domain_identity(Domain=sender_domain)
+
+    for wanted in (events_topic_arn, inbound_topic_arn):
+        created = sns.create_topic(Name=wanted.rsplit(":", 1)[-1])["TopicArn"]
+        if created != wanted:
+            raise RuntimeError(
+                f"the local SES created topic {created}, but settings expect {wanted}"
+            )
+        sns.subscribe(TopicArn=created, Protocol="http", Endpoint=webhook_url)
+
+    existing = {rule_set["Name"] for rule_set in ses.list_receipt_rule_sets()["RuleSets"]}
+    if RULE_SET_NAME not in existing:
+        ses.create_receipt_rule_set(RuleSetName=RULE_SET_NAME)
+        ses.create_receipt_rule(
+            RuleSetName=RULE_SET_NAME,
+            Rule={
+                "Name": RULE_NAME,
+                "Enabled": True,
+                "Recipients": [inbound_address],
+                "ScanEnabled": True,
+                "Actions": [{"SNSAction": {"TopicArn": inbound_topic_arn, "Encoding": "Base64"}}],
+            },
+        )
+    ses.set_active_receipt_rule_set(RuleSetName=RULE_SET_NAME)
+
+    return LocalAccount(
+        sender_domain=sender_domain,
+        events_topic_arn=events_topic_arn,
+        inbound_topic_arn=inbound_topic_arn,
+        inbound_address=inbound_address,
+        webhook_url=webhook_url,
+    )

@@ -1,0 +1,173 @@
+#!/usr/bin/env python
+"""Run the django_ses example against a local SES: no AWS account needed.
+
+    python3 -m venv .venv
+    .venv/bin/python -m pip install -e '.[dev]'
+    .venv/bin/python example/run.py
+
+This starts, in one process:
+
+1. a local SES (moto) on 127.0.0.1, with dummy credentials, that boto3 and the
+   example's settings point at;
+2. the example's database (example/db.sqlite3), migrated, with a demo superuser;
+3. the local SES's setup: a verified sender domain, SNS topics subscribed to the
+   example's webhook, a receipt rule for inbound mail, and SES's mailbox
+   simulator (events for success@, bounce@, complaint@simulator.amazonses.com);
+4. the example site on http://127.0.0.1:8000/ (``--port`` to change).
+
+``--smoke`` runs everything on free ports, drives the pages (send, events,
+inbound mail, dashboard), prints a summary and exits 0 when all went well.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from types import FrameType
+
+EXAMPLE_DIR = Path(__file__).resolve().parent
+DEMO_USER = "admin"
+DEMO_PASSWORD = "admin"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Run the django_ses example against a local SES (moto)."
+    )
+    parser.add_argument("--port", type=int, default=8000, help="port of the site (default 8000)")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="start on free ports, check that mail, events and inbound mail flow, then exit",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    if str(EXAMPLE_DIR) not in sys.path:
+        sys.path.insert(0, str(EXAMPLE_DIR))
+    try:
+        import django  # noqa: F401
+        import moto.server  # noqa: F401
+    except ImportError as error:
+        print(
+            f"{error.name} is missing. Install the development extra first:\n"
+            "    python -m pip install -e '.[dev]'",
+            file=sys.stderr,
+        )
+        return 2
+    # Ctrl+C stops the example even when started in the background (where the
+    # shell ignores SIGINT), and so does SIGTERM from a process manager.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
+    if args.smoke:
+        with tempfile.TemporaryDirectory(prefix="django_ses-example-") as folder:
+            os.environ["EXAMPLE_DATABASE"] = str(Path(folder) / "smoke.sqlite3")
+            return serve(port=0, smoke=True)
+    return serve(port=args.port, smoke=False)
+
+
+def serve(*, port: int, smoke: bool) -> int:
+    from local_ses.server import LocalSES, point_boto3_at
+
+    local_ses = LocalSES()
+    point_boto3_at(local_ses.start())
+    # Always the example's settings, even when DJANGO_SETTINGS_MODULE says otherwise.
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    import django
+
+    django.setup()
+
+    from devserver import BackgroundServer
+    from django.conf import settings
+    from django.urls import reverse
+    from local_ses.mailbox_simulator import MailboxSimulator
+    from local_ses.provision import provision
+
+    prepare_database()
+    try:
+        server = BackgroundServer("127.0.0.1", port)
+    except OSError as error:
+        local_ses.stop()
+        print(f"Cannot listen on 127.0.0.1:{port} ({error}). Try --port.", file=sys.stderr)
+        return 1
+    provision(
+        webhook_url=server.url + reverse("ses_events"),
+        sender_domain=settings.EXAMPLE_SENDER_DOMAIN,
+        events_topic_arn=settings.EXAMPLE_EVENTS_TOPIC_ARN,
+        inbound_topic_arn=settings.EXAMPLE_INBOUND_TOPIC_ARN,
+        inbound_address=settings.EXAMPLE_INBOUND_ADDRESS,
+    )
+    simulator = MailboxSimulator(
+        topic_arn=settings.EXAMPLE_EVENTS_TOPIC_ARN,
+        account_id=settings.EXAMPLE_AWS_ACCOUNT_ID,
+    )
+    simulator.start()
+    server.start()
+    try:
+        if smoke:
+            from smoke import run_smoke
+
+            return run_smoke(server.url, username=DEMO_USER, password=DEMO_PASSWORD)
+        print_banner(server.url, local_ses.url)
+        threading.Event().wait()
+        return 0
+    except KeyboardInterrupt:
+        print("\nStopping.")
+        return 1 if smoke else 0
+    finally:
+        server.stop()
+        simulator.stop()
+        local_ses.stop()
+
+
+def prepare_database() -> None:
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    user, _ = get_user_model().objects.get_or_create(
+        username=DEMO_USER, defaults={"email": "admin@example.com"}
+    )
+    user.is_staff = user.is_superuser = user.is_active = True
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+
+
+def print_banner(site: str, local_ses_url: str) -> None:
+    from django.urls import reverse
+
+    rows = [
+        ("Site", "/"),
+        ("Send a message", reverse("demo:send")),
+        ("What SES received", reverse("demo:accepted")),
+        ("Events", reverse("demo:events")),
+        ("Inbound mail", reverse("demo:inbound")),
+        ("Dashboard", reverse("django_ses_stats")),
+        ("Admin", reverse("admin:index")),
+        ("SNS webhook", reverse("ses_events")),
+    ]
+    print()
+    print("django_ses example, running against a local SES (moto): no AWS account, no real mail.")
+    print()
+    for label, path in rows:
+        print(f"  {label + ':':<19} {site}{path}")
+    print(f"  {'Local SES:':<19} {local_ses_url}")
+    print()
+    print(f"  Admin login:        user {DEMO_USER!r}, password {DEMO_PASSWORD!r}")
+    print()
+    print("Press Ctrl+C to stop.", flush=True)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,213 @@
+"""``run.py --smoke``: drive the running example like a person would, then report.
+
+Sends mail through the Send page, waits (bounded) for the mailbox simulator's
+events to reach the webhook, receives one incoming email through the Inbound
+page, and opens the dashboard as the demo superuser. Each check prints ok,
+skipped (with the reason) or FAILED; the exit status is 1 when any check failed.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import requests
+from demo.models import ReceivedEmail, ReceivedEvent
+from django.conf import settings
+from django.urls import reverse
+from local_ses.sent import accepted_messages
+
+from django_ses.models import BlacklistedEmail, SESStat
+
+SUCCESS = "success@simulator.amazonses.com"
+BOUNCE = "bounce@simulator.amazonses.com"
+WAIT_SECONDS = 20.0
+
+
+class Skip(Exception):
+    """The check cannot run because an earlier one failed; the message says why."""
+
+
+@dataclass
+class Result:
+    name: str
+    outcome: str  # "ok", "skipped", "FAILED"
+    detail: str
+
+
+def wait_for(condition: Callable[[], bool], what: str, seconds: float = WAIT_SECONDS) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not seen within {seconds:.0f} s")
+        time.sleep(0.1)
+
+
+class Smoke:
+    def __init__(self, base_url: str, username: str, password: str) -> None:
+        self.base_url = base_url
+        self.username = username
+        self.password = password
+        self.http = requests.Session()
+        self.sent_message_ids: list[str] = []
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def post_form(self, path: str, data: dict[str, str], **kwargs: object) -> requests.Response:
+        """POST a form the way a browser does: with the CSRF cookie and token."""
+        self.http.get(self.url(path), timeout=30).raise_for_status()
+        payload = {**data, "csrfmiddlewaretoken": self.http.cookies["csrftoken"]}
+        return self.http.post(
+            self.url(path), data=payload, allow_redirects=False, timeout=60, **kwargs
+        )
+
+    # -- checks --------------------------------------------------------------------
+    def pages_render(self) -> str:
+        paths = ["/", reverse("demo:send"), reverse("demo:accepted"), reverse("demo:events")]
+        paths.append(reverse("demo:inbound"))
+        for path in paths:
+            response = self.http.get(self.url(path), timeout=30)
+            assert response.status_code == 200, f"GET {path}: {response.status_code}"
+        return f"{len(paths)} pages answer 200"
+
+    def send_through_the_page(self) -> str:
+        before = len(accepted_messages(settings.EXAMPLE_AWS_ACCOUNT_ID))
+        for index, to in enumerate((SUCCESS, BOUNCE)):
+            form = {
+                "from_email": settings.DEFAULT_FROM_EMAIL,
+                "to": to,
+                "cc": "",
+                "bcc": "hidden@example.com",
+                "subject": f"Smoke test {index}",
+                "text": "Plain text body",
+                "html": "<p>HTML body</p>",
+            }
+            files = {"attachment": ("notes.txt", b"attached text\n", "text/plain")}
+            response = self.post_form(reverse("demo:send"), form, files=files)
+            assert response.status_code == 302, (
+                f"sending to {to}: the page answered {response.status_code}, not a redirect:\n"
+                + _messages_in(response.text)
+            )
+        accepted = accepted_messages(settings.EXAMPLE_AWS_ACCOUNT_ID)[before:]
+        assert len(accepted) == 2, f"the local SES accepted {len(accepted)} messages, not 2"
+        for message, to in zip(accepted, (SUCCESS, BOUNCE), strict=True):
+            destinations = " ".join(message.destinations)
+            assert to in destinations and "hidden@example.com" in destinations, destinations
+            assert message.raw_mime is not None and b"hidden@example.com" not in message.raw_mime
+            assert b"notes.txt" in message.raw_mime, "the attachment is missing from the MIME"
+            self.sent_message_ids.append(message.message_id)
+        page = self.http.get(self.url(reverse("demo:accepted")), timeout=30).text
+        assert all(message_id in page for message_id in self.sent_message_ids)
+        return f"SES accepted {', '.join(self.sent_message_ids)} (Bcc only in the envelope)"
+
+    def events_reach_the_webhook(self) -> str:
+        if not self.sent_message_ids:
+            raise Skip("no message was sent")
+
+        expected = {("delivery", SUCCESS), ("bounce", BOUNCE)}
+
+        def arrived() -> bool:
+            seen = {
+                (event.event_type, recipient)
+                for event in ReceivedEvent.objects.filter(message_id__in=self.sent_message_ids)
+                for recipient in event.recipients
+            }
+            return expected <= seen
+
+        wait_for(arrived, "a delivery event for success@ and a bounce event for bounce@")
+        page = self.http.get(self.url(reverse("demo:events")), timeout=30).text
+        assert all(message_id in page for message_id in self.sent_message_ids)
+        return "delivery (success@) and bounce (bounce@) arrived through SNS and the webhook"
+
+    def bounce_is_blacklisted(self) -> str:
+        if not self.sent_message_ids:
+            raise Skip("no message was sent")
+        wait_for(
+            lambda: BlacklistedEmail.objects.filter(email=BOUNCE).exists(),
+            f"{BOUNCE} on the blacklist",
+        )
+        return f"{BOUNCE} was blacklisted after its permanent bounce"
+
+    def inbound_mail_arrives(self) -> str:
+
+        subject = f"Smoke inbound {time.time_ns()}"
+        form = {
+            "mail_from": "Ada <ada@example.org>",
+            "subject": subject,
+            "text": "Hello from the smoke test",
+            "with_attachment": "on",
+        }
+        response = self.post_form(reverse("demo:inbound"), form)
+        assert response.status_code == 302, f"the Inbound page answered {response.status_code}"
+        wait_for(
+            lambda: ReceivedEmail.objects.filter(subject=subject).exists(), "the received mail"
+        )
+        mail = ReceivedEmail.objects.get(subject=subject)
+        assert "Hello from the smoke test" in mail.text, mail.text
+        assert [a["filename"] for a in mail.attachments] == ["order-1042.txt"], mail.attachments
+        return f"received {subject!r} with its attachment through the receipt rule's SNS action"
+
+    def dashboard_renders(self) -> str:
+        login = reverse("admin:login")
+        response = self.post_form(
+            login, {"username": self.username, "password": self.password, "next": "/admin/"}
+        )
+        assert response.status_code == 302, f"admin login answered {response.status_code}"
+        response = self.http.get(self.url(reverse("django_ses_stats")), timeout=60)
+        assert response.status_code == 200, f"dashboard answered {response.status_code}"
+        return "the dashboard renders for the demo superuser"
+
+    def statistics_are_stored(self) -> str:
+        if not self.sent_message_ids:
+            raise Skip("no message was sent, so there are no statistics to show")
+        stat = SESStat.objects.order_by("-date").first()
+        assert stat is not None, "get_ses_statistics stored no SESStat row after sending"
+        assert stat.delivery_attempts >= len(self.sent_message_ids), stat.delivery_attempts
+        return (
+            f"get_ses_statistics stored {stat.delivery_attempts} delivery attempts for {stat.date}"
+        )
+
+
+def _messages_in(html: str) -> str:
+    start = html.find('<ul class="messages">')
+    return html[start : html.find("</ul>", start)] if start >= 0 else html[:500]
+
+
+def run_smoke(base_url: str, *, username: str, password: str) -> int:
+    smoke = Smoke(base_url, username, password)
+    checks: list[tuple[str, Callable[[], str]]] = [
+        ("pages render", smoke.pages_render),
+        ("send through the page", smoke.send_through_the_page),
+        ("events reach the webhook", smoke.events_reach_the_webhook),
+        ("bounce is blacklisted", smoke.bounce_is_blacklisted),
+        ("inbound mail arrives", smoke.inbound_mail_arrives),
+        ("dashboard renders", smoke.dashboard_renders),
+        ("statistics are stored", smoke.statistics_are_stored),
+    ]
+    results = []
+    for name, check in checks:
+        started = time.monotonic()
+        try:
+            results.append(Result(name, "ok", check()))
+        except Skip as reason:
+            results.append(Result(name, "skipped", str(reason)))
+        except Exception as error:
+            detail = f"{type(error).__name__}: {error}"
+            if not isinstance(error, AssertionError):
+                detail += "\n" + traceback.format_exc()
+            results.append(Result(name, "FAILED", detail))
+        result = results[-1]
+        elapsed = time.monotonic() - started
+        print(f"[{result.outcome:^7}] {result.name} ({elapsed:.1f} s): {result.detail}", flush=True)
+    failed = [result for result in results if result.outcome == "FAILED"]
+    skipped = [result for result in results if result.outcome == "skipped"]
+    print(
+        f"smoke summary: {len(results) - len(failed) - len(skipped)} ok, "
+        f"{len(skipped)} skipped, {len(failed)} FAILED",
+        flush=True,
+    )
+    print("SMOKE FAILED" if failed else "SMOKE OK", flush=True)
+    return 1 if failed else 0

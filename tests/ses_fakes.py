@@ -1,0 +1,184 @@
+"""Answers for the SES operations moto's server lacks or fakes, in the real wire protocols.
+
+moto's ``GetSendStatistics`` returns one synthetic data point, and its server has
+no SES v2 ``GetAccount`` or account-level suppression list. These helpers
+install responders on the local AWS (``tests.aws.LocalAWS.respond``) that speak
+the real protocols: v1's query/XML and v2's REST-JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import urllib.parse
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from tests.aws import Call, LocalAWS, Response, error_response
+
+
+@dataclass(frozen=True)
+class Point:
+    """One 15-minute data point of GetSendStatistics."""
+
+    timestamp: dt.datetime
+    attempts: int
+    bounces: int = 0
+    complaints: int = 0
+    rejects: int = 0
+
+
+def send_statistics_xml(points: Iterable[Point]) -> bytes:
+    members = "".join(
+        "<member>"
+        f"<DeliveryAttempts>{p.attempts}</DeliveryAttempts>"
+        f"<Timestamp>{p.timestamp.astimezone(dt.timezone.utc):%Y-%m-%dT%H:%M:%SZ}</Timestamp>"
+        f"<Rejects>{p.rejects}</Rejects><Bounces>{p.bounces}</Bounces>"
+        f"<Complaints>{p.complaints}</Complaints>"
+        "</member>"
+        for p in points
+    )
+    return (
+        '<GetSendStatisticsResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/">'
+        f"<GetSendStatisticsResult><SendDataPoints>{members}</SendDataPoints>"
+        "</GetSendStatisticsResult>"
+        f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+        "</GetSendStatisticsResponse>"
+    ).encode()
+
+
+def serve_send_statistics(aws: LocalAWS, points: Iterable[Point]) -> None:
+    """Make v1 GetSendStatistics answer with ``points``."""
+    body = send_statistics_xml(list(points))
+    aws.respond("ses", "GetSendStatistics", lambda call: (200, {"Content-Type": "text/xml"}, body))
+
+
+def two_weeks_of_points(
+    now: dt.datetime, *, attempts: int = 100, bounces: int = 1, complaints: int = 0
+) -> list[Point]:
+    """Four data points a day over the last 14 days (ending ``now``)."""
+    points = []
+    start = now - dt.timedelta(days=14)
+    moment = start.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+    while moment <= now:
+        if moment.hour in (3, 9, 15, 21) and moment.minute == 0:
+            points.append(Point(moment, attempts, bounces, complaints, 0))
+        moment += dt.timedelta(minutes=15)
+    return points
+
+
+def serve_account(
+    aws: LocalAWS,
+    *,
+    sending_enabled: bool = True,
+    production_access: bool = True,
+    enforcement_status: str = "HEALTHY",
+    max_24_hour_send: float = 50000.0,
+    max_send_rate: float = 14.0,
+    sent_last_24_hours: float = 1234.0,
+) -> None:
+    """Make v2 GetAccount answer (moto's server lacks it)."""
+    aws.respond_json(
+        "sesv2",
+        "GetAccount",
+        {
+            "DedicatedIpAutoWarmupEnabled": False,
+            "EnforcementStatus": enforcement_status,
+            "ProductionAccessEnabled": production_access,
+            "SendQuota": {
+                "Max24HourSend": max_24_hour_send,
+                "MaxSendRate": max_send_rate,
+                "SentLast24Hours": sent_last_24_hours,
+            },
+            "SendingEnabled": sending_enabled,
+            "SuppressionAttributes": {"SuppressedReasons": ["BOUNCE", "COMPLAINT"]},
+        },
+    )
+
+
+class SuppressionList:
+    """A stateful account-level suppression list behind the SES v2 REST-JSON API.
+
+    Serves ListSuppressedDestinations (paginated by PageSize/NextToken),
+    GetSuppressedDestination, PutSuppressedDestination and
+    DeleteSuppressedDestination.
+    """
+
+    def __init__(self, aws: LocalAWS, entries: dict[str, str] | None = None) -> None:
+        self._lock = threading.Lock()
+        self.entries: dict[str, tuple[str, dt.datetime]] = {}
+        now = dt.datetime.now(dt.timezone.utc)
+        for address, reason in (entries or {}).items():
+            self.entries[address] = (reason, now)
+        aws.respond("sesv2", "ListSuppressedDestinations", self._list)
+        aws.respond("sesv2", "GetSuppressedDestination", self._get)
+        aws.respond("sesv2", "PutSuppressedDestination", self._put)
+        aws.respond("sesv2", "DeleteSuppressedDestination", self._delete)
+
+    @staticmethod
+    def _json(body: Any, status: int = 200) -> Response:
+        return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
+
+    @staticmethod
+    def _address(call: Call) -> str:
+        return urllib.parse.unquote(call.path.rstrip("/").rsplit("/", 1)[-1])
+
+    def _list(self, call: Call) -> Response:
+        size = int(call.query.get("PageSize", ["1000"])[0])
+        start = int(call.query.get("NextToken", ["0"])[0] or 0)
+        reasons = set(call.query.get("Reason", []))
+        with self._lock:
+            rows = sorted(
+                (address, reason, when)
+                for address, (reason, when) in self.entries.items()
+                if not reasons or reason in reasons
+            )
+        page = rows[start : start + size]
+        body: dict[str, Any] = {
+            "SuppressedDestinationSummaries": [
+                {"EmailAddress": a, "Reason": r, "LastUpdateTime": w.timestamp()}
+                for a, r, w in page
+            ]
+        }
+        if start + size < len(rows):
+            body["NextToken"] = str(start + size)
+        return self._json(body)
+
+    def _get(self, call: Call) -> Response:
+        address = self._address(call)
+        with self._lock:
+            found = self.entries.get(address)
+        if found is None:
+            return error_response(call, "NotFoundException", f"{address} is not suppressed", 404)
+        reason, when = found
+        return self._json(
+            {
+                "SuppressedDestination": {
+                    "EmailAddress": address,
+                    "Reason": reason,
+                    "LastUpdateTime": when.timestamp(),
+                }
+            }
+        )
+
+    def _put(self, call: Call) -> Response:
+        params = call.json
+        reason = params.get("Reason")
+        if reason not in ("BOUNCE", "COMPLAINT"):
+            return error_response(call, "BadRequestException", "Reason must be BOUNCE or COMPLAINT")
+        with self._lock:
+            self.entries[params["EmailAddress"]] = (reason, dt.datetime.now(dt.timezone.utc))
+        return self._json({})
+
+    def _delete(self, call: Call) -> Response:
+        address = self._address(call)
+        with self._lock:
+            if address not in self.entries:
+                return error_response(
+                    call, "NotFoundException", f"{address} is not suppressed", 404
+                )
+            del self.entries[address]
+        return self._json({})

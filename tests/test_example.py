@@ -1,0 +1,78 @@
+"""The README's first command: ``example/run.py`` against a local SES.
+
+``run.py --smoke`` starts the example exactly as the README's command does (a
+local SES, the database, the site on 127.0.0.1), drives its pages like a person
+would, prints one line per check and exits 0 only when every check passed. It
+runs once per test module; each test below reads one of its checks.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def smoke() -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "example" / "run.py"), "--smoke"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def _report(smoke: subprocess.CompletedProcess[str]) -> str:
+    return f"stdout:\n{smoke.stdout[-6000:]}\nstderr:\n{smoke.stderr[-6000:]}"
+
+
+def _assert_passed(smoke: subprocess.CompletedProcess[str], check: str) -> None:
+    assert f"[  ok   ] {check} (" in smoke.stdout, f"{check!r} did not pass\n{_report(smoke)}"
+
+
+def test_the_example_starts_and_exits_0(smoke: subprocess.CompletedProcess[str]) -> None:
+    assert smoke.returncode == 0, _report(smoke)
+    assert "SMOKE OK" in smoke.stdout, _report(smoke)
+
+
+def test_every_page_renders(smoke: subprocess.CompletedProcess[str]) -> None:
+    _assert_passed(smoke, "pages render")
+
+
+def test_mail_sent_from_the_page_reaches_the_local_ses(
+    smoke: subprocess.CompletedProcess[str],
+) -> None:
+    _assert_passed(smoke, "send through the page")
+
+
+def test_simulator_events_reach_the_webhook(smoke: subprocess.CompletedProcess[str]) -> None:
+    _assert_passed(smoke, "events reach the webhook")
+
+
+def test_a_bounced_address_is_blacklisted(smoke: subprocess.CompletedProcess[str]) -> None:
+    _assert_passed(smoke, "bounce is blacklisted")
+
+
+def test_inbound_mail_reaches_the_signal_receiver(
+    smoke: subprocess.CompletedProcess[str],
+) -> None:
+    _assert_passed(smoke, "inbound mail arrives")
+
+
+def test_the_dashboard_renders_for_the_demo_superuser(
+    smoke: subprocess.CompletedProcess[str],
+) -> None:
+    _assert_passed(smoke, "dashboard renders")
+
+
+def test_sending_stores_statistics_for_the_dashboard(
+    smoke: subprocess.CompletedProcess[str],
+) -> None:
+    _assert_passed(smoke, "statistics are stored")
