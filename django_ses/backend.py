@@ -117,7 +117,9 @@ class SESBackend(BaseEmailBackend):
         super().__init__(alias=alias, **kwargs)
         self.fail_silently = bool(fail_silently)
 
-        self._session_profile: str | None = _option(aws_session_profile, "AWS_SESSION_PROFILE")
+        self._session_profile: str | None = _option(
+            aws_session_profile, "AWS_SES_SESSION_PROFILE", fallbacks=("AWS_SESSION_PROFILE",)
+        )
         self._access_key_id: str | None = _option(
             aws_access_key, "AWS_SES_ACCESS_KEY_ID", fallbacks=("AWS_ACCESS_KEY_ID",)
         )

@@ -179,15 +179,12 @@ class DashboardView(TemplateView):
             cache.set(key, overview, self.cache_timeout)
         return overview
 
-    def get_app_url(self) -> str | None:
-        """The admin's page for this app, when the app's models are registered."""
+    def _admin_url(self, name: str, **kwargs: str) -> str | None:
         try:
             return reverse(
-                "admin:app_list",
-                kwargs={"app_label": "django_ses"},
-                current_app=self.get_admin_site().name,
+                f"admin:{name}", kwargs=kwargs or None, current_app=self.get_admin_site().name
             )
-        except NoReverseMatch:
+        except NoReverseMatch:  # not registered with this admin site
             return None
 
     def get_history(self, today: dt.date) -> list[stats.DailyStat]:
@@ -238,7 +235,8 @@ class DashboardView(TemplateView):
                     "complaint_rate": charts.complaint_rate_chart(days, complaint.rate),
                 },
                 "history_days": self.history_days,
-                "app_url": self.get_app_url(),
+                "app_url": self._admin_url("app_list", app_label="django_ses"),
+                "sesstat_url": self._admin_url("django_ses_sesstat_changelist"),
             }
         )
         return context

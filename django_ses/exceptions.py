@@ -84,11 +84,16 @@ class MessageTooLargeError(InvalidMessageError):
         self.size = size
         self.limit = limit
         self.api = api
+        advice = "Send smaller attachments"
+        if api == "v1":
+            advice += ", or set USE_SES_V2 = True: the v2 API accepts up to 40 MB"
         super().__init__(
-            f"The message is {size} bytes, over the {limit}-byte limit of SES {api} "
-            "(attachments included, after MIME encoding). Send smaller attachments, "
-            "or use USE_SES_V2 = True, whose limit is 40 MB."
+            f"The message is {size} bytes, over the {limit}-byte limit of the SES {api} API "
+            f"(attachments included, after MIME encoding). {advice}."
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.size, self.limit, self.api)
 
 
 class BatchAbortedError(SESError):
@@ -125,6 +130,10 @@ class SESAPIError(SESError, botocore.exceptions.ClientError):
             dict(error_response),  # type: ignore[arg-type]
             operation_name,
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # ClientError pickles as a plain ClientError; ours are module-level classes.
+        return type(self), (self.response, self.operation_name)
 
     @property
     def ses_code(self) -> str | None:

@@ -2,11 +2,11 @@
 
 The bucket must be allowed (``AWS_SES_INBOUND_S3_BUCKETS``) before any S3 call;
 the object's size is checked from ``HeadObject`` before it is downloaded, and
-the body is streamed in chunks and the download stopped as soon as it
-exceeds the cap. Errors are
-sorted into :class:`S3TransientError` (worth a retry: throttling, 5xx,
-connection problems, expired credentials) and :class:`S3PermanentError` (the
-object is missing, access is denied, it is too large or client-side encrypted).
+the body is streamed in chunks, the download stopping as soon as it exceeds
+the cap. Errors are sorted into :class:`S3TransientError` (worth a retry:
+throttling, 5xx, connection problems, expired credentials) and
+:class:`S3PermanentError` (the object is missing, access is denied, it is too
+large or client-side encrypted).
 """
 
 from __future__ import annotations

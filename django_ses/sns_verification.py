@@ -143,19 +143,21 @@ class VerificationUnavailable(SNSMessageError):
 
 # -- reading -------------------------------------------------------------------------
 
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_JSON_BRACKET = re.compile(r"[\[\]{}]")
 
-
-def _nesting_exceeds(text: str, limit: int) -> bool:
-    depth = 0
-    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
-        if match.group() in "[{":
-            depth += 1
-            if depth > limit:
-                return True
+def _nesting_exceeds(value: Any, limit: int) -> bool:
+    """Whether parsed JSON nests objects/arrays deeper than ``limit`` (iterative)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, list):
+            children = item
         else:
-            depth -= 1
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
     return False
 
 
@@ -175,12 +177,14 @@ def load_json_object(text: str | bytes, *, what: str = "body") -> dict[str, Any]
             text = text.decode("utf-8")
         except UnicodeDecodeError:
             raise MalformedSNSMessage(f"the {what} is not UTF-8") from None
-    if _nesting_exceeds(text, MAX_JSON_DEPTH):
-        raise NestedTooDeeply(f"the {what} is nested too deeply")
     try:
         value = json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError):
+    except RecursionError:
+        raise NestedTooDeeply(f"the {what} is nested too deeply") from None
+    except ValueError:
         raise MalformedSNSMessage(f"the {what} is not valid JSON") from None
+    if _nesting_exceeds(value, MAX_JSON_DEPTH):
+        raise NestedTooDeeply(f"the {what} is nested too deeply")
     if not isinstance(value, dict):
         raise MalformedSNSMessage(f"the {what} is not a JSON object")
     return value
@@ -389,12 +393,16 @@ class _CertificateCache:
             self._entries.clear()
 
 
+# Certificates and failed fetches are kept apart, so a flood of messages naming
+# certificates that do not exist cannot push the genuine one out of the cache.
 _cache = _CertificateCache(CERT_CACHE_MAX_ENTRIES)
+_failures = _CertificateCache(CERT_CACHE_MAX_ENTRIES)
 
 
 def clear_cert_cache() -> None:
     """Forget every cached certificate and remembered fetch failure."""
     _cache.clear()
+    _failures.clear()
 
 
 def _download(url: str) -> bytes:
@@ -441,12 +449,13 @@ def _load_certificate(pem: bytes) -> Certificate:
 
 def get_certificate(url: str) -> Certificate:
     """The certificate at ``url`` (already checked), from the cache or fetched."""
-    entry = _cache.get(url)
+    entry = _cache.get(url) or _failures.get(url)
     if entry is None:
         try:
             certificate = _load_certificate(_download(url))
         except CertificateFetchError as exc:
-            _cache.put(url, _CacheEntry(time.monotonic() + CERT_FAILURE_TTL, failure=exc.reason))
+            expires = time.monotonic() + CERT_FAILURE_TTL
+            _failures.put(url, _CacheEntry(expires, failure=exc.reason))
             raise
         entry = _CacheEntry(time.monotonic() + CERT_CACHE_TTL, certificate=certificate)
         _cache.put(url, entry)

@@ -68,6 +68,13 @@ __all__ = [
     "handle_bounce",
 ]
 
+# Headers SNS sends along, and the body keys they repeat.
+_SNS_HEADERS = (
+    ("x-amz-sns-message-type", "Type"),
+    ("x-amz-sns-message-id", "MessageId"),
+    ("x-amz-sns-topic-arn", "TopicArn"),
+)
+
 # A Timestamp this far in the future is refused when AWS_SES_SNS_MAX_AGE is set.
 _CLOCK_SKEW = dt.timedelta(minutes=5)
 
@@ -193,7 +200,7 @@ class SESEventWebhookView(View):
                 check_envelope(notification)
             except MalformedSNSMessage as exc:
                 raise _Rejection(400, exc.reason) from None
-            self.check_message_type_header(request, notification)
+            self.check_sns_headers(request, notification)
             self.check_topic(notification)
             self.check_freshness(notification)
             self.check_signature(notification)
@@ -211,7 +218,12 @@ class SESEventWebhookView(View):
             return _plain(500, "the message could not be processed\n")
 
     def _reject(self, rejection: _Rejection, notification: Mapping[str, Any]) -> HttpResponse:
-        log = logger.error if rejection.status >= 500 else logger.warning
+        if rejection.status >= 500:
+            log = logger.error
+        elif rejection.status == 401:
+            log = logger.info  # SNS asks without credentials first, every time
+        else:
+            log = logger.warning
         log(
             "SNS message refused with HTTP %s: %s (MessageId=%s, TopicArn=%s)",
             rejection.status,
@@ -260,12 +272,12 @@ class SESEventWebhookView(View):
             raise _Rejection(400, "the body is empty")
         return body
 
-    def check_message_type_header(
-        self, request: HttpRequest, notification: Mapping[str, Any]
-    ) -> None:
-        header = request.headers.get("x-amz-sns-message-type")
-        if header is not None and header != notification["Type"]:
-            raise _Rejection(400, "x-amz-sns-message-type does not match the message Type")
+    def check_sns_headers(self, request: HttpRequest, notification: Mapping[str, Any]) -> None:
+        """SNS's ``x-amz-sns-*`` headers, when present, must agree with the body."""
+        for header, key in _SNS_HEADERS:
+            value = request.headers.get(header)
+            if value is not None and value != notification[key]:
+                raise _Rejection(400, f"the {header} header does not match the message {key}")
 
     def check_topic(self, notification: Mapping[str, Any]) -> None:
         allowed = allowed_topic_arns()
@@ -565,7 +577,7 @@ def _notification_record(
         recipients = [r for r in found if isinstance(r, str)] if isinstance(found, list) else []
     elif event_kind_for(ses_type) is not None:
         recipients = normalize_event(message).recipients
-    return {
+    record = {
         "sns_message_id": notification["MessageId"],
         "sns_type": notification["Type"][:40],
         "topic_arn": notification["TopicArn"][:255],
@@ -574,6 +586,18 @@ def _notification_record(
         "recipients": recipients,
         "payload": payload,
     }
+    return {key: _storable(value) for key, value in record.items()}
+
+
+def _storable(value: Any) -> Any:
+    """``value`` without NUL characters, which PostgreSQL text and jsonb refuse."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    return value
 
 
 # -- the legacy function view ----------------------------------------------------------------

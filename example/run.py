@@ -22,6 +22,7 @@ inbound mail, dashboard), prints a summary and exits 0 when all went well.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -74,10 +75,21 @@ def main(argv: list[str]) -> int:
 
 
 def serve(*, port: int, smoke: bool) -> int:
+    try:
+        with contextlib.ExitStack() as running:
+            return start_and_run(port=port, smoke=smoke, running=running)
+    except KeyboardInterrupt:
+        print("\nStopped.")
+        return 1 if smoke else 0
+
+
+def start_and_run(*, port: int, smoke: bool, running: contextlib.ExitStack) -> int:
+    """Start everything, registering each part's shutdown on ``running``."""
     from local_ses.server import LocalSES, point_boto3_at
 
     local_ses = LocalSES()
     point_boto3_at(local_ses.start())
+    running.callback(local_ses.stop)
     # Always the example's settings, even when DJANGO_SETTINGS_MODULE says otherwise.
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     import django
@@ -94,7 +106,6 @@ def serve(*, port: int, smoke: bool) -> int:
     try:
         server = BackgroundServer("127.0.0.1", port)
     except OSError as error:
-        local_ses.stop()
         print(f"Cannot listen on 127.0.0.1:{port} ({error}). Try --port.", file=sys.stderr)
         return 1
     provision(
@@ -109,22 +120,17 @@ def serve(*, port: int, smoke: bool) -> int:
         account_id=settings.EXAMPLE_AWS_ACCOUNT_ID,
     )
     simulator.start()
+    running.callback(simulator.stop)
     server.start()
-    try:
-        if smoke:
-            from smoke import run_smoke
+    running.callback(server.stop)
 
-            return run_smoke(server.url, username=DEMO_USER, password=DEMO_PASSWORD)
-        print_banner(server.url, local_ses.url)
-        threading.Event().wait()
-        return 0
-    except KeyboardInterrupt:
-        print("\nStopping.")
-        return 1 if smoke else 0
-    finally:
-        server.stop()
-        simulator.stop()
-        local_ses.stop()
+    if smoke:
+        from smoke import run_smoke
+
+        return run_smoke(server.url, username=DEMO_USER, password=DEMO_PASSWORD)
+    print_banner(server.url, local_ses.url)
+    threading.Event().wait()
+    return 0
 
 
 def prepare_database() -> None:

@@ -5,6 +5,9 @@ builds SNS's canonical string for the message type and signs it with
 SHA1 (SignatureVersion 1) or SHA256 (SignatureVersion 2). ``serve_certificate()``
 makes the certificate URL answer through the ``responses`` library, which only
 replaces the HTTP call to the SNS certificate host.
+
+``SNSDelivery`` POSTs signed messages to the webhook as SNS does, and
+``SignalLog`` records the event signals a request sent.
 """
 
 from __future__ import annotations
@@ -178,7 +181,8 @@ class SNSDelivery:
         """POST ``body`` (a dict is JSON-encoded) as SNS does: text/plain, with its headers.
 
         ``x-amz-sns-message-type`` is the body's Type unless ``message_type`` says
-        otherwise (``False``: no header).
+        otherwise (``False``: no ``x-amz-sns-*`` headers); ``x-amz-sns-message-id``
+        and ``x-amz-sns-topic-arn`` repeat the body's, as SNS sends them.
         """
         data = body if isinstance(body, (bytes, str)) else json.dumps(body)
         if message_type is None and isinstance(body, dict):
@@ -186,6 +190,9 @@ class SNSDelivery:
         headers = {}
         if isinstance(message_type, str):
             headers["HTTP_X_AMZ_SNS_MESSAGE_TYPE"] = message_type
+            if isinstance(body, dict):
+                headers["HTTP_X_AMZ_SNS_MESSAGE_ID"] = str(body.get("MessageId"))
+                headers["HTTP_X_AMZ_SNS_TOPIC_ARN"] = str(body.get("TopicArn"))
         headers.update(extra)
         return self.client.post(
             self.url, data=data, content_type="text/plain; charset=utf-8", **headers

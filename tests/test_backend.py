@@ -423,8 +423,9 @@ def test_a_false_keyword_wins_over_a_true_setting(aws, ses_identity):
 
 
 @override_settings(AWS_SES_AUTO_THROTTLE=0.5)
-def test_a_zero_auto_throttle_keyword_turns_throttling_off(aws, ses_identity):
-    SESBackend(aws_auto_throttle=0).send_messages([message()])
+@pytest.mark.parametrize("off", [0, None, False])
+def test_a_zero_or_none_auto_throttle_keyword_turns_throttling_off(aws, ses_identity, off):
+    SESBackend(aws_auto_throttle=off).send_messages([message()])
 
     assert not aws.calls("ses", "GetSendQuota")
     assert len(aws.sent_messages()) == 1

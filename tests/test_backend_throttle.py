@@ -2,9 +2,9 @@
 
 The quota comes from the local AWS (GetSendQuota for v1, GetAccount for v2,
 answered with a chosen MaxSendRate); every send request's arrival time is
-recorded by the local AWS itself (``Call.received_at``). Over any window, the
-recipients that arrived must stay within MaxSendRate x AWS_SES_AUTO_THROTTLE.
-The window is shortened by JITTER for the time requests take to travel.
+recorded by the local AWS itself (``Call.received_at``). Over any one-second
+window, the recipients that arrived must stay within MaxSendRate x
+AWS_SES_AUTO_THROTTLE.
 """
 
 from __future__ import annotations
@@ -20,11 +20,9 @@ from django.core.mail import EmailMessage
 from django.test import override_settings
 
 from django_ses import SESBackend
-from django_ses.throttle import clear_quota_cache, reset_rate_limiters
+from django_ses.throttle import JITTER_MARGIN, WINDOW, clear_quota_cache, reset_rate_limiters
 from tests.aws import Call, LocalAWS
 from tests.ses_wire import v1_destinations, v2_destinations
-
-JITTER = 0.05
 
 
 @pytest.fixture(autouse=True)
@@ -86,7 +84,7 @@ def arrivals(calls: Sequence[Call], v2: bool = False) -> list[tuple[float, int]]
     return sorted((call.received_at, len(destinations(call))) for call in calls)
 
 
-def most_in_any_window(sends: Sequence[tuple[float, int]], window: float) -> int:
+def most_in_any_window(sends: Sequence[tuple[float, int]], window: float = 1.0) -> int:
     best = 0
     for i, (start, _) in enumerate(sends):
         best = max(best, sum(c for at, c in sends[i:] if at < start + window))
@@ -105,8 +103,8 @@ def test_v1_sends_stay_within_max_send_rate_times_the_factor(
     assert sent == 14
     seen = arrivals(aws.calls("ses", "SendRawEmail"))
     assert len(seen) == 14
-    assert most_in_any_window(seen, 1.0 - JITTER) <= 10
-    assert seen[-1][0] - seen[0][0] >= 13 / 10 - JITTER
+    assert most_in_any_window(seen) <= 10
+    assert seen[-1][0] - seen[0][0] >= 13 * WINDOW / 10 - JITTER_MARGIN
     assert len(aws.calls("ses", "GetSendQuota")) == 1
 
 
@@ -119,8 +117,8 @@ def test_v2_counts_every_recipient_against_the_rate(aws: LocalAWS, ses_identity:
     assert sent == 10
     seen = arrivals(aws.calls("sesv2", "SendEmail"), v2=True)
     assert [count for _, count in seen] == [5] * 10
-    assert most_in_any_window(seen, 1.0 - JITTER) <= 40
-    assert seen[-1][0] - seen[0][0] >= 9 * 5 / 40 - JITTER
+    assert most_in_any_window(seen) <= 40
+    assert seen[-1][0] - seen[0][0] >= 9 * 5 * WINDOW / 40 - JITTER_MARGIN
     assert len(aws.calls("sesv2", "GetAccount")) == 1
 
 
@@ -141,8 +139,8 @@ def test_backend_instances_in_several_threads_share_one_rate(
 
     seen = arrivals(aws.calls("ses", "SendRawEmail"))
     assert len(seen) == 60
-    assert most_in_any_window(seen, 1.0 - JITTER) <= 50
-    assert seen[-1][0] - seen[0][0] >= 59 / 50 - JITTER
+    assert most_in_any_window(seen) <= 50
+    assert seen[-1][0] - seen[0][0] >= 59 * WINDOW / 50 - JITTER_MARGIN
     # The quota is read once per account and region, not per backend or thread.
     assert len(aws.calls("ses", "GetSendQuota")) == 1
 
@@ -172,8 +170,8 @@ def test_denied_quota_falls_back_to_the_max_send_rate_setting(
 
     assert first + second == 14
     seen = arrivals(aws.calls("ses", "SendRawEmail"))
-    assert most_in_any_window(seen, 1.0 - JITTER) <= 10  # 20 x 0.5
-    assert seen[-1][0] - seen[0][0] >= 13 / 10 - JITTER
+    assert most_in_any_window(seen) <= 10  # 20 x 0.5
+    assert seen[-1][0] - seen[0][0] >= 13 * WINDOW / 10 - JITTER_MARGIN
     warnings = [r.getMessage() for r in caplog.records if r.name == "django_ses.throttle"]
     assert len(warnings) == 1
     assert "AWS_SES_MAX_SEND_RATE = 20" in warnings[0]

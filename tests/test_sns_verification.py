@@ -495,3 +495,14 @@ def test_missing_extras_raise_a_clear_error(monkeypatch, package):
     monkeypatch.setitem(sys.modules, package, None)
     with pytest.raises(VerificationUnavailable, match=r"django-ses\[events\]"):
         verify_event_message(message)
+
+
+def test_failed_fetches_do_not_push_a_good_certificate_out_of_the_cache(http, signer):
+    assert verify_event_message(signer.notification("hello")) is True
+    for i in range(CERT_CACHE_MAX_ENTRIES * 2):
+        url = f"https://sns.us-east-1.amazonaws.com/SimpleNotificationService-missing{i}.pem"
+        http.add(http.GET, url, status=404)
+        with pytest.raises(CertificateFetchError):
+            verify_event_message(SNSSigner(url, key=signer.key).notification("x"))
+    assert verify_event_message(signer.notification("again")) is True
+    assert sum(1 for call in http.calls if call.request.url == CERT_URL) == 1

@@ -10,6 +10,7 @@ import base64
 import json
 import logging
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -165,6 +166,23 @@ def test_malformed_input_is_refused_with_400(sns, signals_sent, body):
     assert_refused(response, 400, signals_sent)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'"' + b'\\"' * 400_000,
+        b'{"a": ' + b"[" * 400_000,
+        b"[" * 500_000 + b"]" * 500_000,
+        b'{"Type": "' + b"\\u" * 300_000 + b'"}',
+    ],
+    ids=["escaped quotes", "unclosed arrays", "very deep arrays", "broken escapes"],
+)
+def test_pathological_bodies_are_refused_quickly(sns, signals_sent, body):
+    started = time.monotonic()
+    response = sns.post(body, message_type=False)
+    assert time.monotonic() - started < 5
+    assert_refused(response, 400, signals_sent)
+
+
 def test_a_body_over_the_size_cap_is_refused_with_400(sns, signals_sent):
     message = sns.signer.notification({**SEND_EVENT, "padding": "x" * MAX_BODY_BYTES})
     assert_refused(sns.post(message), 400, signals_sent)
@@ -178,6 +196,15 @@ def test_a_declared_oversized_body_is_refused_before_it_is_read(sns, signals_sen
 def test_a_message_type_header_that_contradicts_the_body_is_refused(sns, signals_sent):
     message = sns.signer.notification(SEND_EVENT)
     response = sns.post(message, message_type="SubscriptionConfirmation")
+    assert_refused(response, 400, signals_sent)
+
+
+@pytest.mark.parametrize(
+    "header", ["HTTP_X_AMZ_SNS_MESSAGE_ID", "HTTP_X_AMZ_SNS_TOPIC_ARN"], ids=["id", "topic"]
+)
+def test_sns_headers_that_contradict_the_body_are_refused(sns, signals_sent, header):
+    message = sns.signer.notification(SEND_EVENT)
+    response = sns.post(message, **{header: "something-else"})
     assert_refused(response, 400, signals_sent)
 
 

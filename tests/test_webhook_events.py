@@ -367,3 +367,16 @@ def test_a_message_delivered_twice_at_once_is_processed_once(require_postgres):
     assert statuses == {"first": 200, "second": 200}
     assert calls == ["first"]
     assert SNSNotification.objects.filter(sns_message_id=message["MessageId"]).count() == 1
+
+
+def test_nul_characters_in_a_record_are_stored_without_failing(sns, signals_sent):
+    raw = record("send")
+    raw["mail"]["commonHeaders"]["subject"] = "Hello\x00world"
+    raw["mail"]["destination"] = ["to\x00@example.com"]
+    assert sns.notify(raw).status_code == 200
+    row = SNSNotification.objects.get()
+    assert row.payload["mail"]["commonHeaders"]["subject"] == "Helloworld"
+    assert row.recipients == ["to@example.com"]
+    assert signals_sent.kwargs("send_received")["mail_obj"]["commonHeaders"]["subject"] == (
+        "Hello\x00world"
+    )

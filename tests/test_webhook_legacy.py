@@ -116,3 +116,14 @@ def test_handle_bounce_honours_a_patched_verify_bounce_message(client, signals_s
     assert response.status_code == 200
     assert seen == [message]
     assert "bounce_received" in signals_sent.names
+
+
+def test_handle_bounce_is_reachable_under_login_required_middleware(settings):
+    settings.MIDDLEWARE = [
+        *settings.MIDDLEWARE,
+        "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    ]
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        legacy = SNSDelivery(Client(), mock, shared_signer(), url=reverse("django_ses_bounce"))
+        with pytest.deprecated_call():
+            assert legacy.notify(BOUNCE).status_code == 200

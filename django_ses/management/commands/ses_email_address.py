@@ -125,12 +125,13 @@ class Command(BaseCommand):
         if not is_domain:
             self.say(f"Added {identity}: SES sent it a verification email.")
             return
+        if self.api == "v2" and not tokens:
+            self.say(f"Added {identity}. Find its DNS records in the SES console.")
+            return
         self.say(f"Added {identity}. Publish these DNS records to verify it:")
         if self.api == "v2":
             for dkim in tokens:
-                self.say(
-                    f"  {dkim}._domainkey.{identity}  CNAME  {dkim}.dkim.amazonses.com", level=1
-                )
+                self.say(f"  {dkim}._domainkey.{identity}  CNAME  {dkim}.dkim.amazonses.com")
         else:
             self.say(f'  _amazonses.{identity}  TXT  "{token}"')
 

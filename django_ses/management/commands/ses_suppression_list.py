@@ -46,6 +46,27 @@ def ses_reason_for(local_reason: str) -> str:
     return "COMPLAINT" if local_reason == "complaint" else "BOUNCE"
 
 
+def _page_size(value: str) -> int:
+    import argparse
+
+    try:
+        size = int(value)
+    except ValueError:
+        size = 0
+    if not 1 <= size <= PAGE_SIZE:
+        raise argparse.ArgumentTypeError(f"expected 1 to {PAGE_SIZE}, got {value!r}")
+    return size
+
+
+def _page_size_option(parser: CommandParser) -> None:
+    parser.add_argument(
+        "--page-size",
+        type=_page_size,
+        default=PAGE_SIZE,
+        help=f"Entries per ListSuppressedDestinations call (1 to {PAGE_SIZE}, the default).",
+    )
+
+
 class Command(BaseCommand):
     help = (
         "List, add and remove entries of the SES account-level suppression list (API v2), "
@@ -57,6 +78,7 @@ class Command(BaseCommand):
 
         listing = actions.add_parser("list", help="List suppressed addresses.")
         listing.add_argument("--reason", choices=SES_REASONS, help="Only this reason.")
+        _page_size_option(listing)
 
         add = actions.add_parser("add", help="Suppress addresses in SES.")
         add.add_argument("emails", nargs="+", metavar="EMAIL")
@@ -70,14 +92,17 @@ class Command(BaseCommand):
         )
         pull.add_argument("--reason", choices=SES_REASONS, help="Only this reason.")
         pull.add_argument("--dry-run", action="store_true", help="Only say what would change.")
+        _page_size_option(pull)
 
         push = actions.add_parser(
             "push", help="Add the local blacklist's addresses to the SES list."
         )
         push.add_argument("--dry-run", action="store_true", help="Only say what would change.")
+        _page_size_option(push)
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.verbosity = int(options["verbosity"])
+        self.page_size = int(options.get("page_size") or PAGE_SIZE)
         action = options["action"]
         if action == "list":
             self.list_entries(options.get("reason"))
@@ -130,7 +155,7 @@ class Command(BaseCommand):
         token: str | None = None
         with ProgressBar(self.stderr, label, None, enabled=self.verbosity >= 1) as progress:
             while True:
-                kwargs: dict[str, Any] = {"PageSize": PAGE_SIZE}
+                kwargs: dict[str, Any] = {"PageSize": self.page_size}
                 if reason:
                     kwargs["Reasons"] = [reason]
                 if token:
