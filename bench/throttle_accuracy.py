@@ -8,8 +8,8 @@ Starts moto's server behind the test suite's recording proxy (tests/aws.py) on
 ``get_rate_limit()`` hook) from several threads, and prints, from the arrival
 times the server recorded:
 
-* achieved rate / target rate (the limiter plans a 5% margin for network
-  delays, so about 0.95 is the ideal);
+* achieved rate / target rate (the limiter plans a 10% margin for network
+  delays, so about 0.91 is the ideal);
 * the most recipients in any one-second window / target rate (must be <= 1);
 * the spread of the gaps between sends (even spacing means a small spread).
 

@@ -62,6 +62,18 @@ def _option(value: Any, setting: str, default: Any = None, fallbacks: tuple[str,
     return get_setting(setting, default, fallbacks=fallbacks)
 
 
+def _throttle_factor(value: Any) -> float | None:
+    if value is None or value is False or value == 0:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ImproperlyConfigured(
+            f"AWS_SES_AUTO_THROTTLE (aws_auto_throttle) is {value!r}; use a number between "
+            "0 and 1 (the share of the account's maximum send rate), or None to turn "
+            "throttling off."
+        )
+    return float(value)
+
+
 @dataclass
 class _Prepared:
     """One message, ready to send (or the reason it cannot be)."""
@@ -73,6 +85,7 @@ class _Prepared:
     sender: str | None = None
     configuration_set: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    envelope: mime.Envelope = field(default_factory=mime.Envelope)
     error: BaseException | None = None
 
 
@@ -150,7 +163,7 @@ class SESBackend(BaseEmailBackend):
             throttle = get_setting("AWS_SES_AUTO_THROTTLE", DEFAULT_AUTO_THROTTLE)
         else:
             throttle = aws_auto_throttle
-        self._throttle: float | None = float(throttle) if throttle else None
+        self._throttle: float | None = _throttle_factor(throttle)
 
         self.dkim_domain: str | None = _option(dkim_domain, "DKIM_DOMAIN")
         self.dkim_key: str | bytes | None = _option(dkim_key, "DKIM_PRIVATE_KEY")
@@ -204,7 +217,20 @@ class SESBackend(BaseEmailBackend):
         return type(self).create_session is SESBackend.create_session
 
     def open(self) -> bool:
-        """Get the SES client. Returns True when this call got it, False if already open."""
+        """Get the SES client. Returns True when this call got it, False otherwise.
+
+        False means the backend was already open, or, with ``fail_silently``,
+        that the client could not be built (the error is logged).
+        """
+        try:
+            return self._open()
+        except SESError as error:
+            if not self.fail_silently:
+                raise
+            logger.warning("django_ses: could not get an SES client: %s", error)
+            return False
+
+    def _open(self) -> bool:
         if self.connection is not None:
             return False
         settings = self.client_settings
@@ -250,7 +276,7 @@ class SESBackend(BaseEmailBackend):
         """
         from django_ses import throttle
 
-        opened = self.open()
+        opened = self._open()
         try:
             return throttle.get_max_send_rate(
                 self.connection, use_v2=self._use_ses_v2, cache_key=self.throttle_key
@@ -285,34 +311,52 @@ class SESBackend(BaseEmailBackend):
             for message in messages:
                 _set_status(message, SESStatus(FAILED, error=error))
             raise
+        sendable = self._settle_unsendable(prepared)
+        if not sendable:
+            return 0
+        started = self._start_sending(sendable)
+        if started is None:
+            return 0
+        opened, limiter = started
+        try:
+            return self._send_prepared(sendable, limiter)
+        finally:
+            if opened:
+                self.close()
+
+    def _settle_unsendable(self, prepared: list[_Prepared]) -> list[_Prepared]:
+        """Give the messages that will not be sent their status; return the others.
+
+        Without ``fail_silently``, an invalid message raises here, before any
+        message of the batch is sent.
+        """
         invalid = [p for p in prepared if p.error is not None and not _is_no_recipients(p)]
         if invalid and not self.fail_silently:
             first = invalid[0].error
             assert first is not None
             for item in prepared:
-                if item.error is not None:
-                    _set_status(item.message, SESStatus(FAILED, error=item.error))
-                else:
-                    _set_status(item.message, SESStatus(FAILED, error=_aborted(first)))
+                error = item.error if item.error is not None else _aborted(first)
+                _set_status(item.message, SESStatus(FAILED, error=error))
             raise first
-
-        sendable = [p for p in prepared if p.error is None and p.recipients]
         for item in prepared:
             if item.error is not None:
                 logger.warning("django_ses: message not sent: %s", item.error)
                 _set_status(item.message, SESStatus(FAILED, error=item.error))
             elif not item.recipients:
                 _set_status(
-                    item.message,
-                    SESStatus(SUPPRESSED, suppressed_recipients=item.suppressed),
+                    item.message, SESStatus(SUPPRESSED, suppressed_recipients=item.suppressed)
                 )
-        if not sendable:
-            return 0
+        return [p for p in prepared if p.error is None and p.recipients]
 
+    def _start_sending(self, sendable: list[_Prepared]) -> tuple[bool, Any] | None:
+        """Open the client and get the rate limiter: ``(opened, limiter)``.
+
+        Returns ``None`` when that failed with ``fail_silently`` set.
+        """
         opened = False
         try:
-            opened = self.open()
-            limiter = self._rate_limiter()
+            opened = self._open()
+            return opened, self._rate_limiter()
         except Exception as error:
             if opened:
                 self.close()
@@ -323,15 +367,10 @@ class SESBackend(BaseEmailBackend):
                 raise
             if self.fail_silently:
                 logger.warning("django_ses: could not get an SES client: %s", typed)
-                return 0
+                return None
             if typed is error:
                 raise
             raise typed from error
-        try:
-            return self._send_prepared(sendable, limiter)
-        finally:
-            if opened:
-                self.close()
 
     def _send_prepared(self, sendable: list[_Prepared], limiter: Any) -> int:
         sent = 0
@@ -406,7 +445,7 @@ class SESBackend(BaseEmailBackend):
         return None
 
     def _call_api(self, item: _Prepared, chunk: list[mime.Recipient]) -> Mapping[str, Any]:
-        envelope = self.envelope
+        envelope = item.envelope
         if self._use_ses_v2:
             params = mime.v2_send_params(
                 item.raw,
@@ -443,10 +482,17 @@ class SESBackend(BaseEmailBackend):
 
     @property
     def envelope(self) -> mime.Envelope:
-        """The request parameters that come from settings and keywords."""
+        """The request parameters that come from settings and keywords.
+
+        Raises :class:`InvalidMessageError` when ``AWS_SES_RETURN_PATH`` is not
+        a valid address.
+        """
+        return_path = None
+        if self._use_ses_v2 and self._return_path:
+            return_path = mime.encode_address(self._return_path, field="AWS_SES_RETURN_PATH")
         return mime.Envelope(
             from_email=self._from_email,
-            return_path=self._return_path if self._use_ses_v2 else None,
+            return_path=return_path,
             source_arn=self.ses_source_arn or None,
             from_arn=self.ses_from_arn or None,
             return_path_arn=self.ses_return_path_arn or None,
@@ -454,15 +500,19 @@ class SESBackend(BaseEmailBackend):
         )
 
     def _prepare_all(self, messages: list[EmailMessage]) -> list[_Prepared]:
+        try:
+            envelope = self.envelope
+        except InvalidMessageError as error:
+            return [_Prepared(message, error=error) for message in messages]
         recipients: dict[int, list[mime.Recipient]] = {}
         prepared: list[_Prepared] = []
         for message in messages:
             try:
                 recipients[id(message)] = mime.message_recipients(message)
             except InvalidMessageError as error:
-                prepared.append(_Prepared(message, error=error))
+                prepared.append(_Prepared(message, envelope=envelope, error=error))
             else:
-                prepared.append(_Prepared(message))
+                prepared.append(_Prepared(message, envelope=envelope))
         blocked = self._blocked_addresses(r.address for group in recipients.values() for r in group)
         for item in prepared:
             if item.error is None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,10 @@ from django_ses.conf import get_setting
 if TYPE_CHECKING:
     from django.contrib.admin import AdminSite
 
-CACHE_KEY_PREFIX = "django_ses:dashboard:overview"
+# Bump the version when stats.Overview changes shape, so old cached entries are ignored.
+CACHE_KEY_PREFIX = "django_ses:dashboard:overview:1"
+
+logger = logging.getLogger(__name__)
 
 _PART_NAMES = {
     "statistics": "Sending statistics",
@@ -156,7 +160,7 @@ class DashboardView(TemplateView):
             str(get_setting(name, fallbacks=fallbacks) or "")
             for name, fallbacks in (
                 ("AWS_SES_ACCESS_KEY_ID", ("AWS_ACCESS_KEY_ID",)),
-                ("AWS_SES_SESSION_PROFILE", ()),
+                ("AWS_SES_SESSION_PROFILE", ("AWS_SESSION_PROFILE",)),
                 ("AWS_SES_REGION_NAME", ("AWS_DEFAULT_REGION",)),
                 ("AWS_SES_REGION_ENDPOINT_URL", ()),
                 ("AWS_SES_REGION_ENDPOINT", ()),
@@ -171,12 +175,21 @@ class DashboardView(TemplateView):
         key = self.get_cache_key(api)
         refresh = self.request.GET.get("refresh") == "1"
         if self.cache_timeout and not refresh:
-            cached = cache.get(key)
+            try:
+                cached = cache.get(key)
+            except Exception:  # the cache is down: ask SES instead
+                logger.warning("SES dashboard: reading the cache failed", exc_info=True)
+                cached = None
             if isinstance(cached, stats.Overview):
                 return cached
         overview = stats.collect_overview(api)
+        for part, message in overview.errors.items():
+            logger.warning("SES dashboard: %s unavailable: %s", part, message)
         if self.cache_timeout and not overview.errors:
-            cache.set(key, overview, self.cache_timeout)
+            try:
+                cache.set(key, overview, self.cache_timeout)
+            except Exception:
+                logger.warning("SES dashboard: writing the cache failed", exc_info=True)
         return overview
 
     def _admin_url(self, name: str, **kwargs: str) -> str | None:

@@ -204,7 +204,7 @@ class SnsHandler(BaseHandler):
                 f"SnsHandler got a {self.action_type or '(none)'!r} action; it handles SNS "
                 "actions only (use DefaultHandler for both)."
             )
-        if encoding not in (None, "", "UTF8", "BASE64"):
+        if _normalize_encoding(encoding) not in ("UTF8", "BASE64"):
             raise UnprocessableError(f"Unknown SNS action encoding {encoding!r}.")
 
     def prepare_content(self, content: Any) -> bytes:
@@ -240,7 +240,8 @@ def decode_sns_content(content: Any, encoding: Any) -> bytes:
             "The SNS action notification has no content (is the message over the SNS "
             "action's 150 KB limit? Use an S3 action for large mail)."
         )
-    if encoding == "BASE64":
+    normalized = _normalize_encoding(encoding)
+    if normalized == "BASE64":
         try:
             return base64.b64decode("".join(content.split()), validate=True)
         except (binascii.Error, ValueError) as exc:
@@ -248,7 +249,7 @@ def decode_sns_content(content: Any, encoding: Any) -> bytes:
                 f"The SNS action content is not valid base64: {exc}",
                 raw_message=content.encode("utf-8", "replace"),
             ) from exc
-    if encoding in (None, "", "UTF8"):
+    if normalized == "UTF8":
         try:
             return content.encode("utf-8")
         except UnicodeEncodeError as exc:
@@ -260,6 +261,12 @@ def decode_sns_content(content: Any, encoding: Any) -> bytes:
         f"Unknown SNS action encoding {encoding!r}.",
         raw_message=content.encode("utf-8", "replace"),
     )
+
+
+def _normalize_encoding(encoding: Any) -> str:
+    """``"BASE64"`` or ``"UTF8"`` (the default) for SES's spellings; anything else as given."""
+    spelled = str(encoding or "UTF8").upper().replace("-", "")
+    return spelled if spelled in ("BASE64", "UTF8") else str(encoding)
 
 
 def _as_bytes(text: str) -> bytes:
@@ -276,7 +283,7 @@ def get_handler_class() -> type[BaseHandler]:
     if isinstance(setting, str):
         try:
             handler = import_string(setting)
-        except ImportError as exc:
+        except Exception as exc:  # ImportError, or the module failing to import
             raise ImproperlyConfigured(
                 f"AWS_SES_INBOUND_HANDLER = {setting!r} can't be imported: {exc}"
             ) from exc

@@ -91,7 +91,10 @@ _DOMAIN_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
 @dataclass(frozen=True)
 class Envelope:
-    """The per-backend parts of a send request (settings and constructor keywords)."""
+    """The per-backend parts of a send request (settings and constructor keywords).
+
+    Addresses are already encoded for the API (see :func:`encode_address`).
+    """
 
     from_email: str | None = None
     return_path: str | None = None
@@ -140,8 +143,7 @@ def parse_address(address: str, *, field: str = "address") -> ParsedAddress:
     display_name, addr = pairs[0]
     # The parser forgives whitespace inside an address ("a@exa mple.com" reads as
     # "a@example.com"): a typo must not reach a different mailbox.
-    inner = text[text.rfind("<") + 1 : text.rfind(">")] if "<" in text else text
-    if inner.strip() != addr:
+    if addr not in text:
         raise InvalidMessageError(
             f"Invalid {field} {text!r}: write it as 'jane@example.com' or "
             "'Jane Doe <jane@example.com>', without spaces in the address."
@@ -422,9 +424,7 @@ def v2_send_params(
     if identity_arn:
         params["FromEmailAddressIdentityArn"] = identity_arn
     if envelope.return_path:
-        params["FeedbackForwardingEmailAddress"] = encode_address(
-            envelope.return_path, field="AWS_SES_RETURN_PATH"
-        )
+        params["FeedbackForwardingEmailAddress"] = envelope.return_path
     if envelope.return_path_arn:
         params["FeedbackForwardingEmailAddressIdentityArn"] = envelope.return_path_arn
     if configuration_set:

@@ -320,21 +320,40 @@ def describe_aws_error(error: Exception, operation: str = "") -> str:
 
 
 # -- talking to SES ---------------------------------------------------------------------------
+def _default_mailer() -> tuple[str, dict[str, Any]]:
+    """The default mailer's backend path and options (``MAILERS`` or ``EMAIL_BACKEND``)."""
+    import warnings
+
+    from django.conf import settings
+
+    mailers = getattr(settings, "MAILERS", None)  # Django 6.1+, when the project uses it
+    if isinstance(mailers, dict):
+        config = mailers.get("default") or {}
+        return str(config.get("BACKEND", "")), dict(config.get("OPTIONS") or {})
+    with warnings.catch_warnings():
+        # Django 6.1 deprecates EMAIL_BACKEND; it warns about it when it sends mail.
+        warnings.filterwarnings("ignore", message="The EMAIL_BACKEND setting is deprecated")
+        return str(getattr(settings, "EMAIL_BACKEND", "")), {}
+
+
 def _ses_backend() -> Any:
-    """The configured ``EMAIL_BACKEND`` when it is an ``SESBackend`` (subclass), else one."""
+    """The project's default mailer when it is an ``SESBackend`` (subclass), else one.
+
+    So the statistics use the same settings, options, credentials and
+    ``create_session()`` override as the mail the project sends.
+    """
     from django.utils.module_loading import import_string
 
     from django_ses.backend import SESBackend
-    from django_ses.conf import get_setting
 
-    backend_class: type[SESBackend] = SESBackend
+    path, options = _default_mailer()
     try:
-        configured = import_string(str(get_setting("EMAIL_BACKEND", "")))
+        configured = import_string(path) if path else None
     except ImportError:
         configured = None
     if isinstance(configured, type) and issubclass(configured, SESBackend):
-        backend_class = configured
-    return backend_class()
+        return configured(**options)
+    return SESBackend()
 
 
 def _client(service_name: Literal["ses", "sesv2"], attempts: int = 2) -> Any:

@@ -17,9 +17,9 @@ The limiter
 SES counts every recipient of a message against the send rate, so the limiter
 counts recipients. Its guarantee, for a rate of ``r`` per second: in any
 one-second window, the sends it lets through carry at most ``r`` recipients,
-even if requests reach SES up to :data:`JITTER_MARGIN` (50 ms) later or
+even if requests reach SES up to :data:`JITTER_MARGIN` (100 ms) later or
 earlier relative to each other. To that end it plans over windows of
-:data:`WINDOW` = 1.05 seconds, which costs 5% of the throughput. It also
+:data:`WINDOW` = 1.1 seconds, which costs 9% of the throughput. It also
 spreads sends evenly instead of letting them through in bursts.
 
 It combines two rules (see :func:`plan_send`, a pure function), with
@@ -105,7 +105,7 @@ _DENIED_CODES = frozenset(
 
 #: How much later or earlier, relative to each other, sends may reach SES (network
 #: and scheduling jitter) without breaking the one-second guarantee, in seconds.
-JITTER_MARGIN = 0.05
+JITTER_MARGIN = 0.1
 #: The window the limiter plans over: one second plus the margin.
 WINDOW = 1.0 + JITTER_MARGIN
 
@@ -379,17 +379,21 @@ class LocalRateLimiter(RateLimiter):
 class CacheRateLimiter(RateLimiter):
     """A limiter shared by every process that uses the same Django cache.
 
-    The schedule lives in the cache under ``django_ses:throttle:<key>:state``;
-    each booking takes a lock (``cache.add`` of ``…:lock`` with a 5 second
+    The schedule lives in the cache under ``django_ses:throttle:<key>:state``.
+    Each booking takes a lock (``cache.add`` of ``…:lock`` with a 5 second
     expiry, so a crashed process cannot hold it for ever), reads the schedule,
     plans the send with :func:`plan_send` on the wall clock and writes the
-    schedule back. When the cache cannot be used (it is down, or the lock
-    cannot be had within :attr:`lock_wait` seconds), the booking falls back to
-    this process's own limiter and a warning is logged.
+    schedule back. Threads of one process queue on a local lock first, so only
+    one of them at a time competes for the cache lock.
+
+    When the cache cannot be used (it is down, or its lock cannot be had within
+    :attr:`lock_wait` seconds), the booking is planned on the last schedule
+    this process saw, so it still keeps its own sends apart, and a warning is
+    logged.
     """
 
     lock_timeout = 5  # seconds; an int, as every cache backend accepts
-    lock_wait = 10.0
+    lock_wait = 30.0
 
     def __init__(self, rate: float, key: str, cache_alias: str) -> None:
         super().__init__(rate, key)
@@ -397,40 +401,41 @@ class CacheRateLimiter(RateLimiter):
         safe = re.sub(r"[^A-Za-z0-9_.:-]", "_", key)[:150]
         self._state_key = f"django_ses:throttle:{safe}:state"
         self._lock_key = f"django_ses:throttle:{safe}:lock"
-        self._fallback = LocalRateLimiter(rate, key)
-        # Converts the fallback's monotonic bookings to this limiter's wall clock.
-        self._fallback_offset = time.time() - time.monotonic()
+        self._local_lock = threading.Lock()
+        self._last_seen = Schedule()  # the schedule as this process last read or wrote it
         self._last_warning = -math.inf
-
-    def set_rate(self, rate: float) -> None:
-        super().set_rate(rate)
-        self._fallback.set_rate(rate)
 
     def clock(self) -> float:
         return time.time()
 
     def reserve(self, count: int) -> float:
+        with self._local_lock:
+            try:
+                return self._reserve_in_cache(count)
+            except Exception as exc:  # the cache is down: degrade, do not stop sending
+                self._warn_fallback(exc)
+                start, self._last_seen = plan_send(
+                    self._last_seen, now=self.clock(), count=count, rate=self._rate
+                )
+                return start
+
+    def _reserve_in_cache(self, count: int) -> float:
         from django.core.cache import caches
 
+        cache = caches[self.cache_alias]
+        token = uuid.uuid4().hex
+        if not self._take_lock(cache, token):
+            raise TimeoutError(f"its lock stayed busy for {self.lock_wait:g} seconds")
         try:
-            cache = caches[self.cache_alias]
-            token = uuid.uuid4().hex
-            if not self._take_lock(cache, token):
-                raise TimeoutError(f"the lock was busy for {self.lock_wait:g} seconds")
-            try:
-                schedule = Schedule.from_wire(cache.get(self._state_key))
-                start, schedule = plan_send(
-                    schedule, now=self.clock(), count=count, rate=self._rate
-                )
-                expiry = max(1, math.ceil(schedule.next_start - self.clock() + WINDOW) + 1)
-                cache.set(self._state_key, schedule.to_wire(), timeout=expiry)
-            finally:
-                if cache.get(self._lock_key) == token:
-                    cache.delete(self._lock_key)
-            return start
-        except Exception as exc:  # the cache is down: degrade, do not stop sending
-            self._warn_fallback(exc)
-            return self._fallback.reserve(count) + self._fallback_offset
+            schedule = Schedule.from_wire(cache.get(self._state_key))
+            start, schedule = plan_send(schedule, now=self.clock(), count=count, rate=self._rate)
+            expiry = max(1, math.ceil(schedule.next_start - self.clock() + WINDOW) + 1)
+            cache.set(self._state_key, schedule.to_wire(), timeout=expiry)
+            self._last_seen = schedule
+        finally:
+            if cache.get(self._lock_key) == token:
+                cache.delete(self._lock_key)
+        return start
 
     def _take_lock(self, cache: Any, token: str) -> bool:
         deadline = time.monotonic() + self.lock_wait

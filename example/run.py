@@ -114,6 +114,8 @@ def start_and_run(*, port: int, smoke: bool, running: contextlib.ExitStack) -> i
         events_topic_arn=settings.EXAMPLE_EVENTS_TOPIC_ARN,
         inbound_topic_arn=settings.EXAMPLE_INBOUND_TOPIC_ARN,
         inbound_address=settings.EXAMPLE_INBOUND_ADDRESS,
+        inbound_s3_address=settings.EXAMPLE_INBOUND_S3_ADDRESS,
+        inbound_bucket=settings.EXAMPLE_INBOUND_BUCKET,
     )
     simulator = MailboxSimulator(
         topic_arn=settings.EXAMPLE_EVENTS_TOPIC_ARN,
@@ -167,6 +169,9 @@ def print_banner(site: str, local_ses_url: str) -> None:
     print(f"  {'Local SES:':<19} {local_ses_url}")
     print()
     print(f"  Admin login:        user {DEMO_USER!r}, password {DEMO_PASSWORD!r}")
+    print()
+    print("SNS signature verification is OFF in this example only, because the local SES")
+    print("cannot sign like Amazon (see example/config/settings.py). Never in production.")
     print()
     print("Press Ctrl+C to stop.", flush=True)
 

@@ -131,10 +131,16 @@ class Smoke:
         )
         return f"{BOUNCE} was blacklisted after its permanent bounce"
 
-    def inbound_mail_arrives(self) -> str:
+    def inbound_mail_arrives_through_sns(self) -> str:
+        return self._receive("sns", settings.EXAMPLE_INBOUND_ADDRESS, "SNS")
 
-        subject = f"Smoke inbound {time.time_ns()}"
+    def inbound_mail_arrives_through_s3(self) -> str:
+        return self._receive("s3", settings.EXAMPLE_INBOUND_S3_ADDRESS, "S3")
+
+    def _receive(self, route: str, address: str, action: str) -> str:
+        subject = f"Smoke inbound {route} {time.time_ns()}"
         form = {
+            "route": route,
             "mail_from": "Ada <ada@example.org>",
             "subject": subject,
             "text": "Hello from the smoke test",
@@ -146,9 +152,11 @@ class Smoke:
             lambda: ReceivedEmail.objects.filter(subject=subject).exists(), "the received mail"
         )
         mail = ReceivedEmail.objects.get(subject=subject)
+        assert mail.to == [address], mail.to
+        assert mail.action == action, mail.action
         assert "Hello from the smoke test" in mail.text, mail.text
         assert [a["filename"] for a in mail.attachments] == ["order-1042.txt"], mail.attachments
-        return f"received {subject!r} with its attachment through the receipt rule's SNS action"
+        return f"received mail for {address}, with its attachment, through an {action} action"
 
     def dashboard_renders(self) -> str:
         login = reverse("admin:login")
@@ -183,7 +191,8 @@ def run_smoke(base_url: str, *, username: str, password: str) -> int:
         ("send through the page", smoke.send_through_the_page),
         ("events reach the webhook", smoke.events_reach_the_webhook),
         ("bounce is blacklisted", smoke.bounce_is_blacklisted),
-        ("inbound mail arrives", smoke.inbound_mail_arrives),
+        ("inbound mail arrives through SNS", smoke.inbound_mail_arrives_through_sns),
+        ("inbound mail arrives through S3", smoke.inbound_mail_arrives_through_s3),
         ("dashboard renders", smoke.dashboard_renders),
         ("statistics are stored", smoke.statistics_are_stored),
     ]

@@ -99,6 +99,16 @@ def serve_account(
     )
 
 
+def forget_cached_answers() -> None:
+    """Drop the dashboard's cached SES answers (not cache.clear(): Redis may be shared)."""
+    from django.core.cache import cache
+
+    from django_ses.dashboard import DashboardView
+
+    view = DashboardView()
+    cache.delete_many([view.get_cache_key("v1"), view.get_cache_key("v2")])
+
+
 class SuppressionList:
     """A stateful account-level suppression list behind the SES v2 REST-JSON API.
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client, django_user_model):
-    user = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
+    user = django_user_model.objects.create_superuser("root", "root@example.com", None)
     client.force_login(user)
     return client
 

@@ -431,11 +431,36 @@ def test_a_zero_or_none_auto_throttle_keyword_turns_throttling_off(aws, ses_iden
     assert len(aws.sent_messages()) == 1
 
 
+@pytest.mark.parametrize("factor", ["fast", -1, True])
+def test_a_bad_auto_throttle_factor_is_refused_with_a_clear_error(factor):
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="AWS_SES_AUTO_THROTTLE"):
+        SESBackend(aws_auto_throttle=factor)
+
+
 @override_settings(USE_SES_V2=True)
 def test_use_ses_v2_setting_selects_the_v2_api(aws, ses_identity):
     SESBackend().send_messages([message()])
 
     assert len(aws.calls("sesv2", "SendEmail")) == 1
+
+
+def test_aws_ses_config_is_applied_to_the_client(aws, ses_identity, settings):
+    from botocore.config import Config
+
+    settings.AWS_SES_CONFIG = Config(user_agent_extra="shop-mailer/1.0")
+
+    SESBackend().send_messages([message()])
+
+    assert "shop-mailer/1.0" in aws.calls("ses", "SendRawEmail")[0].headers["user-agent"]
+
+
+def test_keywords_django_passes_to_every_backend_are_accepted(aws, ses_identity):
+    # send_mail(auth_user=..., auth_password=...) becomes username/password.
+    backend = SESBackend(username="ignored", password="ignored")
+
+    assert backend.send_messages([message()]) == 1
 
 
 def credential_of(call) -> str:

@@ -7,6 +7,8 @@ Errors are injected by the local AWS in each API's own wire protocol
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -21,6 +23,7 @@ from django_ses.exceptions import (
     MessageTooLargeError,
     SendingPausedError,
     SESAPIError,
+    SESClientSetupError,
     SESConnectionError,
     SESError,
     SESServerError,
@@ -197,7 +200,10 @@ def test_fail_silently_swallows_a_client_setup_error(aws, settings, tmp_path, mo
 
     assert backend(fail_silently=True).send_messages([msg]) == 0
     assert msg.ses_status.status == "failed"
-    assert isinstance(msg.ses_status.error, SESError)
+    assert isinstance(msg.ses_status.error, SESClientSetupError)
+    assert backend(fail_silently=True).open() is False
+    with pytest.raises(SESClientSetupError, match="does-not-exist"):
+        backend().open()
 
 
 # ---------------------------------------------------------------- mid-batch failure
@@ -319,3 +325,34 @@ def test_errors_are_raised_from_the_botocore_error(aws, ses_identity):
     assert isinstance(cause, ClientError)
     assert not isinstance(cause, SESError)
     assert type(cause).__name__ == "MessageRejected"  # boto3's modelled exception
+
+
+def test_dkim_settings_without_dkimpy_fail_the_send_instead_of_sending_unsigned(
+    aws, ses_identity, settings, monkeypatch
+):
+    from django_ses.dkim_signing import DKIMNotInstalledError
+
+    monkeypatch.setitem(sys.modules, "dkim", None)  # as if dkimpy were not installed
+    monkeypatch.setitem(sys.modules, "dkim.crypto", None)
+    settings.DKIM_DOMAIN = "example.com"
+    settings.DKIM_PRIVATE_KEY = (
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----"
+    )
+    msg = message()
+
+    with pytest.raises(DKIMNotInstalledError, match="dkimpy"):
+        backend().send_messages([msg])
+
+    assert msg.ses_status.status == "failed"
+    assert not aws.calls("ses", "SendRawEmail")
+
+
+def test_an_invalid_return_path_raises_before_any_api_call(aws, ses_identity, settings):
+    settings.AWS_SES_RETURN_PATH = "bounces at example.com"
+    messages = [message("one"), message("two")]
+
+    with pytest.raises(InvalidMessageError, match="AWS_SES_RETURN_PATH"):
+        backend(use_ses_v2=True).send_messages(messages)
+
+    assert not aws.calls("sesv2", "SendEmail")
+    assert [m.ses_status.status for m in messages] == ["failed", "failed"]

@@ -10,14 +10,19 @@ import boto3
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
-from django.core.cache import cache
 from django.test import RequestFactory
 from django.urls import reverse
 
 from django_ses import transport
 from django_ses.models import SESStat
 from django_ses.views import DashboardView
-from tests.ses_fakes import Point, serve_account, serve_send_statistics, two_weeks_of_points
+from tests.ses_fakes import (
+    Point,
+    forget_cached_answers,
+    serve_account,
+    serve_send_statistics,
+    two_weeks_of_points,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,10 +30,10 @@ NOW = dt.datetime.now(dt.timezone.utc)
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
+def _no_cached_answers():
+    forget_cached_answers()
     yield
-    cache.clear()
+    forget_cached_answers()
 
 
 @pytest.fixture
@@ -38,13 +43,13 @@ def url():
 
 @pytest.fixture
 def superuser(django_user_model):
-    return django_user_model.objects.create_superuser("root", "root@example.com", "pw")
+    return django_user_model.objects.create_superuser("root", "root@example.com", None)
 
 
 @pytest.fixture
 def staff_viewer(django_user_model):
     user = django_user_model.objects.create_user(
-        "viewer", "viewer@example.com", "pw", is_staff=True
+        "viewer", "viewer@example.com", None, is_staff=True
     )
     user.user_permissions.add(Permission.objects.get(codename="view_sesstat"))
     return user
@@ -69,13 +74,13 @@ def test_anonymous_users_are_sent_to_the_admin_login(client, url):
 
 
 def test_staff_without_the_permission_get_403(client, url, django_user_model):
-    user = django_user_model.objects.create_user("staff", "s@example.com", "pw", is_staff=True)
+    user = django_user_model.objects.create_user("staff", "s@example.com", None, is_staff=True)
     client.force_login(user)
     assert client.get(url).status_code == 403
 
 
 def test_users_with_the_permission_but_not_staff_get_403(client, url, django_user_model):
-    user = django_user_model.objects.create_user("plain", "p@example.com", "pw")
+    user = django_user_model.objects.create_user("plain", "p@example.com", None)
     user.user_permissions.add(Permission.objects.get(codename="view_sesstat"))
     client.force_login(user)
     assert client.get(url).status_code == 403
@@ -328,6 +333,19 @@ def test_the_cache_holds_data_not_pages_so_each_user_sees_their_own(
     assert "<strong>root</strong>" not in html
 
 
+def test_a_broken_cache_does_not_break_the_page(admin_client, url, aws, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
+        }
+    }
+    serve_send_statistics(aws, two_weeks_of_points(NOW, attempts=250))
+    response = admin_client.get(url)
+    assert response.status_code == 200
+    assert "1,000 delivery attempts" in response.content.decode()
+
+
 # -- subclassing ------------------------------------------------------------------------------
 class CustomSESDashboardView(DashboardView):
     """The subclass from django-ses's README."""
@@ -360,3 +378,28 @@ def test_subclasses_can_require_another_permission(staff_viewer):
 
     with pytest.raises(PermissionDenied):
         StricterDashboard.as_view()(request)
+
+
+# -- system checks ----------------------------------------------------------------------------
+def test_check_passes_when_the_admin_apps_are_installed():
+    from django_ses.checks.stats import check_dashboard
+
+    assert check_dashboard() == []
+
+
+def test_check_reports_a_dashboard_without_the_admin(settings):
+    from django_ses.checks.stats import check_dashboard
+
+    settings.INSTALLED_APPS = [
+        app for app in settings.INSTALLED_APPS if app != "django.contrib.admin"
+    ]
+    assert [m.id for m in check_dashboard()] == ["django_ses.E070"]
+
+
+def test_check_warns_when_staticfiles_cannot_serve_the_stylesheet(settings):
+    from django_ses.checks.stats import check_dashboard
+
+    settings.INSTALLED_APPS = [
+        app for app in settings.INSTALLED_APPS if app != "django.contrib.staticfiles"
+    ]
+    assert [m.id for m in check_dashboard()] == ["django_ses.W070"]

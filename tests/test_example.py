@@ -60,10 +60,16 @@ def test_a_bounced_address_is_blacklisted(smoke: subprocess.CompletedProcess[str
     _assert_passed(smoke, "bounce is blacklisted")
 
 
-def test_inbound_mail_reaches_the_signal_receiver(
+def test_inbound_mail_through_an_sns_action_reaches_the_signal_receiver(
     smoke: subprocess.CompletedProcess[str],
 ) -> None:
-    _assert_passed(smoke, "inbound mail arrives")
+    _assert_passed(smoke, "inbound mail arrives through SNS")
+
+
+def test_inbound_mail_through_an_s3_action_reaches_the_signal_receiver(
+    smoke: subprocess.CompletedProcess[str],
+) -> None:
+    _assert_passed(smoke, "inbound mail arrives through S3")
 
 
 def test_the_dashboard_renders_for_the_demo_superuser(

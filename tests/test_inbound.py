@@ -97,6 +97,26 @@ def test_sns_action_with_utf8_encoding_is_read(received):
     assert call["email"]["html_text"].startswith("<html>")
 
 
+def test_headers_missing_from_the_message_are_taken_from_ses_common_headers(received):
+    dispatch(sns_received(b"X-Only: a body with no usual headers\r\n\r\nHi\r\n"))
+
+    email = received[0]["email"]
+    assert email["subject"] == "Example subject"
+    assert email["to"] == ["recipient@example.com"]
+    assert email["message_id"] == "<61967230-7A45-4A9D-BEC9-87CBCF2211C9@example.com>"
+    assert email["date"] == "Fri, 11 Sep 2015 20:32:32 +0000"
+
+
+@pytest.mark.parametrize("encoding", ["Base64", "base64"])
+def test_sns_encoding_spellings_of_the_ses_api_are_accepted(received, encoding):
+    raw = eml("charsets.eml")
+    notification = sns_received(raw, encoding="BASE64")
+    notification["receipt"]["action"]["encoding"] = encoding
+    dispatch(notification)
+
+    assert received[0]["raw_message"] == raw
+
+
 def test_sns_content_that_is_not_base64_is_stored_as_a_failure(received, caplog):
     notification = sns_received(encoding="BASE64")
     notification["content"] = "this is %%% not base64"

@@ -47,6 +47,12 @@ def test_parse_address_keeps_the_display_name_and_the_bare_address():
     assert parsed.addr_spec == "jane@example.com"
 
 
+def test_parse_address_accepts_the_old_comment_form():
+    parsed = parse_address("jane@example.com (Jane Doe)")
+
+    assert parsed.addr_spec == "jane@example.com"
+
+
 def test_parse_address_idna_encodes_a_non_ascii_domain():
     assert parse_address("zoe@exämple.com").addr_spec == "zoe@xn--exmple-cua.com"
 
@@ -244,7 +250,7 @@ def test_v1_params_carry_destinations_arns_configuration_set_and_tags():
 
 def test_v2_params_map_the_envelope_to_v2_names():
     envelope = Envelope(
-        return_path="Bounces <bounce@example.com>",
+        return_path="Bounces <bounce@example.com>",  # already encoded
         from_arn="arn:f",
         return_path_arn="arn:r",
         global_endpoint_id="abc.g1",

@@ -403,7 +403,9 @@ def test_unreachable_cache_falls_back_to_this_process_and_warns_once(
 
 
 @pytest.mark.redis
-def test_threads_sharing_redis_never_share_a_slot(require_redis: None) -> None:
+def test_threads_sharing_redis_never_share_a_slot(
+    require_redis: None, caplog: pytest.LogCaptureFixture
+) -> None:
     key = unique_key()
     starts: list[float] = []
     lock = threading.Lock()
@@ -422,6 +424,7 @@ def test_threads_sharing_redis_never_share_a_slot(require_redis: None) -> None:
             t.join()
 
     ordered = sorted(starts)
+    assert not [r for r in caplog.records if r.name == "django_ses.throttle"]  # no fallback
     assert len(ordered) == 100
     assert min(b - a for a, b in itertools.pairwise(ordered)) >= WINDOW / 100 - 1e-6
     assert most_in_any_window(singles(ordered)) <= 100

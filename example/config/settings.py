@@ -107,10 +107,16 @@ EXAMPLE_EVENTS_TOPIC_ARN = f"arn:aws:sns:us-east-1:{EXAMPLE_AWS_ACCOUNT_ID}:exam
 EXAMPLE_INBOUND_TOPIC_ARN = f"arn:aws:sns:us-east-1:{EXAMPLE_AWS_ACCOUNT_ID}:example-ses-inbound"
 AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS = [EXAMPLE_EVENTS_TOPIC_ARN, EXAMPLE_INBOUND_TOPIC_ARN]
 
-# The sender domain verified in the local SES, and the inbound address its
-# receipt rule publishes to EXAMPLE_INBOUND_TOPIC_ARN.
+# The sender domain verified in the local SES, and its receipt rules for inbound
+# mail: mail for the first address is published whole to EXAMPLE_INBOUND_TOPIC_ARN
+# (an SNS action); mail for the second is stored in the bucket, and the topic gets
+# a notification pointing at it (an S3 action, for mail over SNS's size limit).
 EXAMPLE_SENDER_DOMAIN = "example.com"
 EXAMPLE_INBOUND_ADDRESS = "inbox@example.com"
+EXAMPLE_INBOUND_S3_ADDRESS = "archive@example.com"
+EXAMPLE_INBOUND_BUCKET = "example-ses-inbound"
+# The inbound handler reads S3 actions' messages from these buckets only.
+AWS_SES_INBOUND_S3_BUCKETS = [EXAMPLE_INBOUND_BUCKET]
 
 # AWS_SES_AUTO_THROTTLE keeps its default (0.5): the local SES reports a sandbox
 # quota of 1 recipient per second, as a new AWS account does, so the backend

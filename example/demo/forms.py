@@ -88,6 +88,15 @@ class SendForm(forms.Form):
 
 
 class IncomingMailForm(forms.Form):
+    route = forms.ChoiceField(
+        label="Receipt rule",
+        choices=[
+            ("sns", f"to {settings.EXAMPLE_INBOUND_ADDRESS}: SNS action, the whole message in SNS"),
+            ("s3", f"to {settings.EXAMPLE_INBOUND_S3_ADDRESS}: S3 action, stored in a bucket"),
+        ],
+        initial="sns",
+        widget=forms.RadioSelect,
+    )
     mail_from = AddressField(label="From", initial="Ada Lovelace <ada@example.org>")
     subject = forms.CharField(max_length=200, initial="Question about my order")
     text = forms.CharField(

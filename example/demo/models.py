@@ -26,6 +26,9 @@ class ReceivedEmail(models.Model):
     """One incoming message, as ``django_ses.signals.inbound_received`` delivered it."""
 
     ses_message_id = models.CharField(max_length=255, blank=True)
+    action = models.CharField(
+        max_length=10, blank=True, help_text="The receipt rule's action: SNS or S3."
+    )
     mail_from = models.CharField("from", max_length=998, blank=True)
     to = models.JSONField(default=list)
     subject = models.CharField(max_length=998, blank=True)

@@ -29,13 +29,19 @@ def store_event(sender: Any, event: Any, **kwargs: Any) -> None:
 
 
 def store_inbound(
-    sender: Any, message: EmailMessage, raw_message: bytes, mail_obj: dict[str, Any], **kwargs: Any
+    sender: Any,
+    message: EmailMessage,
+    raw_message: bytes,
+    mail_obj: dict[str, Any],
+    receipt_obj: dict[str, Any],
+    **kwargs: Any,
 ) -> None:
     """Keep every incoming message for the Inbound page."""
     text_part = message.get_body(preferencelist=("plain",))
     html_part = message.get_body(preferencelist=("html",))
     ReceivedEmail.objects.create(
         ses_message_id=str(mail_obj.get("messageId", "")),
+        action=str((receipt_obj.get("action") or {}).get("type", "")),
         mail_from=str(message.get("From", "")),
         to=_addresses(message, "To"),
         subject=str(message.get("Subject", "")),

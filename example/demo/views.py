@@ -112,15 +112,20 @@ def inbound_mail(request: HttpRequest) -> HttpResponse:
         if server.running() is None:
             messages.error(request, "The local SES is not running: start the example with run.py.")
         else:
+            recipient = (
+                settings.EXAMPLE_INBOUND_S3_ADDRESS
+                if form.cleaned_data["route"] == "s3"
+                else settings.EXAMPLE_INBOUND_ADDRESS
+            )
             raw = build_incoming_message(
                 mail_from=form.cleaned_data["mail_from"],
-                to=settings.EXAMPLE_INBOUND_ADDRESS,
+                to=recipient,
                 subject=form.cleaned_data["subject"],
                 text=form.cleaned_data["text"],
                 with_attachment=form.cleaned_data["with_attachment"],
             )
             try:
-                message_id = inbound.receive(raw, recipient=settings.EXAMPLE_INBOUND_ADDRESS)
+                message_id = inbound.receive(raw, recipient=recipient)
             except Exception as error:  # the demo shows any error instead of a 500
                 messages.error(request, f"The local SES could not receive it: {error}")
             else:
@@ -133,5 +138,7 @@ def inbound_mail(request: HttpRequest) -> HttpResponse:
             "form": form,
             "emails": ReceivedEmail.objects.all()[:20],
             "inbound_address": settings.EXAMPLE_INBOUND_ADDRESS,
+            "inbound_s3_address": settings.EXAMPLE_INBOUND_S3_ADDRESS,
+            "inbound_bucket": settings.EXAMPLE_INBOUND_BUCKET,
         },
     )

@@ -1,10 +1,15 @@
-"""Incoming mail for the local SES: what a receipt rule's SNS action publishes.
+"""Incoming mail for the local SES: what a receipt rule does with a message.
 
 SES receives mail over SMTP from the internet, which a local SES cannot do. So
 the example hands a raw message to :func:`receive`, which finds the active
-receipt rule for the recipient, as SES would, and publishes the ``Received``
-notification to that rule's topic with SNS ``Publish``. moto then POSTs it to
-the webhook.
+receipt rule for the recipient, as SES would, and carries out its action:
+
+* an SNS action publishes a ``Received`` notification with the whole message
+  (``content``) to the action's topic;
+* an S3 action stores the message in the bucket and publishes a ``Received``
+  notification that names the bucket and key, without the content.
+
+Either way moto then POSTs the notification to the webhook, as SNS would.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from local_ses.server import REGION
 
 
 class NoReceiptRule(Exception):
-    """No active receipt rule with an SNS action matches the recipient."""
+    """No active receipt rule with an SNS or S3 action matches the recipient."""
 
 
 def receive(raw_mime: bytes, *, recipient: str) -> str:
@@ -29,16 +34,40 @@ def receive(raw_mime: bytes, *, recipient: str) -> str:
 
     Returns the SES message id of the received mail.
     """
-    action = _sns_action_for(recipient)
     message_id = uuid.uuid4().hex
-    notification = received_notification(
-        raw_mime=raw_mime,
-        recipients=[recipient],
-        topic_arn=action["TopicArn"],
-        encoding=action.get("Encoding", "UTF-8"),
-        message_id=message_id,
-        received_at=datetime.now(timezone.utc),
-    )
+    received_at = datetime.now(timezone.utc)
+    kind, action = _action_for(recipient)
+    if kind == "SNSAction":
+        notification = received_notification(
+            raw_mime=raw_mime,
+            recipients=[recipient],
+            action={
+                "type": "SNS",
+                "topicArn": action["TopicArn"],
+                "encoding": action.get("Encoding", "UTF-8"),
+            },
+            message_id=message_id,
+            received_at=received_at,
+        )
+    else:
+        prefix = action.get("ObjectKeyPrefix", "")
+        key = f"{prefix}{message_id}"
+        boto3.client("s3", region_name=REGION).put_object(
+            Bucket=action["BucketName"], Key=key, Body=raw_mime
+        )
+        notification = received_notification(
+            raw_mime=raw_mime,
+            recipients=[recipient],
+            action={
+                "type": "S3",
+                "topicArn": action["TopicArn"],
+                "bucketName": action["BucketName"],
+                "objectKeyPrefix": prefix,
+                "objectKey": key,
+            },
+            message_id=message_id,
+            received_at=received_at,
+        )
     boto3.client("sns", region_name=REGION).publish(
         TopicArn=action["TopicArn"],
         Message=json.dumps(notification),
@@ -47,7 +76,8 @@ def receive(raw_mime: bytes, *, recipient: str) -> str:
     return message_id
 
 
-def _sns_action_for(recipient: str) -> dict[str, Any]:
+def _action_for(recipient: str) -> tuple[str, dict[str, Any]]:
+    """The first SNS or S3 action (with a topic) of the first rule matching ``recipient``."""
     ses = boto3.client("ses", region_name=REGION)
     active = ses.describe_active_receipt_rule_set()
     domain = recipient.rpartition("@")[2].lower()
@@ -58,6 +88,7 @@ def _sns_action_for(recipient: str) -> dict[str, Any]:
         if matches and recipient.lower() not in matches and domain not in matches:
             continue
         for action in rule.get("Actions", []):
-            if "SNSAction" in action:
-                return dict(action["SNSAction"])
+            for kind in ("SNSAction", "S3Action"):
+                if kind in action and action[kind].get("TopicArn"):
+                    return kind, dict(action[kind])
     raise NoReceiptRule(f"no active receipt rule publishes mail for {recipient} to SNS")

@@ -172,25 +172,22 @@ def received_notification(
     *,
     raw_mime: bytes,
     recipients: list[str],
-    topic_arn: str,
-    encoding: str,
+    action: dict[str, str],
     message_id: str,
     received_at: datetime,
 ) -> dict[str, Any]:
-    """What a receipt rule's SNS action publishes for one incoming message.
+    """What a receipt rule publishes to SNS for one incoming message.
 
-    ``encoding`` is the action's ``Encoding`` (``Base64`` or ``UTF-8``).
+    ``action`` is the notification's ``receipt.action`` as SES writes it: for an
+    SNS action ``{"type": "SNS", "topicArn", "encoding"}`` with the API's
+    encoding (``Base64`` or ``UTF-8``), and the message goes in ``content``; for
+    an S3 action ``{"type": "S3", "topicArn", "bucketName", "objectKey", …}``,
+    and the message stays in the bucket.
     """
     message = email.message_from_bytes(raw_mime, policy=email.policy.default)
     headers, common = _headers_of(raw_mime)
-    base64_encoded = encoding.replace("-", "").upper() == "BASE64"
-    content = (
-        base64.b64encode(raw_mime).decode("ascii")
-        if base64_encoded
-        else raw_mime.decode("utf-8", "replace")
-    )
     verdict = {"status": "PASS"}
-    return {
+    notification: dict[str, Any] = {
         "notificationType": "Received",
         "mail": {
             "timestamp": iso_timestamp(received_at),
@@ -210,14 +207,18 @@ def received_notification(
             "spfVerdict": verdict,
             "dkimVerdict": verdict,
             "dmarcVerdict": verdict,
-            "action": {
-                "type": "SNS",
-                "topicArn": topic_arn,
-                "encoding": "BASE64" if base64_encoded else "UTF8",
-            },
+            "action": dict(action),
         },
-        "content": content,
     }
+    if action["type"] == "SNS":
+        base64_encoded = action["encoding"].replace("-", "").upper() == "BASE64"
+        notification["receipt"]["action"]["encoding"] = "BASE64" if base64_encoded else "UTF8"
+        notification["content"] = (
+            base64.b64encode(raw_mime).decode("ascii")
+            if base64_encoded
+            else raw_mime.decode("utf-8", "replace")
+        )
+    return notification
 
 
 def _feedback_id() -> str:

@@ -9,7 +9,6 @@ import boto3
 from local_ses.server import REGION
 
 RULE_SET_NAME = "example-rules"
-RULE_NAME = "example-inbox"
 
 
 @dataclass(frozen=True)
@@ -20,6 +19,8 @@ class LocalAccount:
     events_topic_arn: str
     inbound_topic_arn: str
     inbound_address: str
+    inbound_s3_address: str
+    inbound_bucket: str
     webhook_url: str
 
 
@@ -30,9 +31,16 @@ def provision(
     events_topic_arn: str,
     inbound_topic_arn: str,
     inbound_address: str,
+    inbound_s3_address: str,
+    inbound_bucket: str,
 ) -> LocalAccount:
     """Verify the sender domain, create the topics and subscribe the webhook to them,
-    and add an active receipt rule that publishes mail for ``inbound_address`` to SNS.
+    and activate receipt rules for inbound mail, one for each kind of action:
+
+    * mail for ``inbound_address`` is published whole to SNS (an SNS action,
+      Base64), as for messages up to about 150 KB;
+    * mail for ``inbound_s3_address`` is stored in ``inbound_bucket`` and SNS
+      gets a notification that points at it (an S3 action), as for larger mail.
 
     The topic ARNs come from the settings' allow-list; the topics are created
     under those names, and a mismatch (another account or region) is an error.
@@ -50,17 +58,39 @@ def provision(
             )
         sns.subscribe(TopicArn=created, Protocol="http", Endpoint=webhook_url)
 
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=inbound_bucket)
+
     existing = {rule_set["Name"] for rule_set in ses.list_receipt_rule_sets()["RuleSets"]}
     if RULE_SET_NAME not in existing:
         ses.create_receipt_rule_set(RuleSetName=RULE_SET_NAME)
         ses.create_receipt_rule(
             RuleSetName=RULE_SET_NAME,
             Rule={
-                "Name": RULE_NAME,
+                "Name": "publish-to-sns",
                 "Enabled": True,
                 "Recipients": [inbound_address],
                 "ScanEnabled": True,
                 "Actions": [{"SNSAction": {"TopicArn": inbound_topic_arn, "Encoding": "Base64"}}],
+            },
+        )
+        ses.create_receipt_rule(
+            RuleSetName=RULE_SET_NAME,
+            After="publish-to-sns",
+            Rule={
+                "Name": "store-in-s3",
+                "Enabled": True,
+                "Recipients": [inbound_s3_address],
+                "ScanEnabled": True,
+                "Actions": [
+                    {
+                        "S3Action": {
+                            "BucketName": inbound_bucket,
+                            "ObjectKeyPrefix": "inbound/",
+                            "TopicArn": inbound_topic_arn,
+                        }
+                    }
+                ],
             },
         )
     ses.set_active_receipt_rule_set(RuleSetName=RULE_SET_NAME)
@@ -70,5 +100,7 @@ def provision(
         events_topic_arn=events_topic_arn,
         inbound_topic_arn=inbound_topic_arn,
         inbound_address=inbound_address,
+        inbound_s3_address=inbound_s3_address,
+        inbound_bucket=inbound_bucket,
         webhook_url=webhook_url,
     )
