@@ -240,6 +240,8 @@ def bar_chart(
                     _el("title", {}, text=f"{day.isoformat()}: {value:,.0f} {one.label.lower()}"),
                 )
             )
+    if peak == 0:
+        body.extend(_empty("Nothing in this period"))
     body.extend(_x_labels(days))
     return _svg(chart_id, title, description, body)
 
@@ -321,6 +323,8 @@ def rate_chart(
         if len(points) > 1:
             body.append(_el("polyline", {"class": "ses-line", "points": " ".join(points)}))
     body.extend(dots)
+    if not dots:
+        body.extend(_empty("Nothing sent: no rate"))
     body.extend(_x_labels(days))
     return _svg(chart_id, title, description, body, f"ses-chart--{level}")
 

@@ -20,7 +20,6 @@ context::
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -35,7 +34,6 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from django_ses import charts, stats
-from django_ses.conf import get_setting
 
 if TYPE_CHECKING:
     from django.contrib.admin import AdminSite
@@ -156,18 +154,7 @@ class DashboardView(TemplateView):
 
     def get_cache_key(self, api: str) -> str:
         """Data from different accounts, regions or APIs never share a key."""
-        account = "|".join(
-            str(get_setting(name, fallbacks=fallbacks) or "")
-            for name, fallbacks in (
-                ("AWS_SES_ACCESS_KEY_ID", ("AWS_ACCESS_KEY_ID",)),
-                ("AWS_SES_SESSION_PROFILE", ("AWS_SESSION_PROFILE",)),
-                ("AWS_SES_REGION_NAME", ("AWS_DEFAULT_REGION",)),
-                ("AWS_SES_REGION_ENDPOINT_URL", ()),
-                ("AWS_SES_REGION_ENDPOINT", ()),
-            )
-        )
-        digest = hashlib.sha256(f"{api}|{account}".encode()).hexdigest()[:32]
-        return f"{CACHE_KEY_PREFIX}:{digest}"
+        return f"{CACHE_KEY_PREFIX}:{api}:{stats.account_fingerprint()}"
 
     def get_overview(self) -> stats.Overview:
         """SES's answers, from the cache when fresh; failures are never cached."""

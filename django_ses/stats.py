@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Literal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 if TYPE_CHECKING:
     from mypy_boto3_ses import SESClient
@@ -356,6 +356,24 @@ def _ses_backend() -> Any:
     return SESBackend()
 
 
+def account_fingerprint() -> str:
+    """A short hash of the account, region and endpoint SES is reached at (no secrets)."""
+    import hashlib
+
+    parts: tuple[Any, ...]
+    try:
+        settings = _ses_backend().client_settings
+        parts = (
+            settings.region_name,
+            settings.endpoint_url,
+            settings.access_key_id,
+            settings.profile_name,
+        )
+    except Exception:  # unusable settings: nothing worth keeping apart
+        parts = ("unconfigured",)
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
 def _client(service_name: Literal["ses", "sesv2"], attempts: int = 2) -> Any:
     """A client built the way the backend builds its own (settings, credentials, endpoint).
 
@@ -626,9 +644,14 @@ def store_daily_stats(
                 if cut_off:
                     skipped.append(day.date)
                     continue
-                SESStat.objects.create(date=day.date, **new)
-                created.append(day.date)
-                continue
+                try:
+                    with transaction.atomic():
+                        SESStat.objects.create(date=day.date, **new)
+                    created.append(day.date)
+                    continue
+                except IntegrityError:
+                    # Another run created the day meanwhile: update that row instead.
+                    row = SESStat.objects.select_for_update().get(date=day.date)
             if cut_off:
                 new = {name: max(value, getattr(row, name)) for name, value in new.items()}
             if all(getattr(row, name) == value for name, value in new.items()):

@@ -86,6 +86,15 @@ def test_charts_without_data_say_so():
     assert not _by_class(root, "ses-bar")
 
 
+def test_charts_of_a_period_without_sending_say_so():
+    quiet = _days((0, 0, 0), (0, 0, 0))
+    volume = _parse(charts.volume_chart(quiet))
+    assert _by_class(volume, "ses-empty")[0].text == "Nothing in this period"
+    rate = _parse(charts.bounce_rate_chart(quiet))
+    assert _by_class(rate, "ses-empty")[0].text == "Nothing sent: no rate"
+    assert _by_class(rate, "ses-threshold")  # the threshold is still drawn
+
+
 def test_rate_chart_draws_the_review_threshold_and_the_near_band():
     root = _parse(charts.bounce_rate_chart(_days((100, 1, 0), (100, 2, 0))))
     threshold = _by_class(root, "ses-threshold")[0]

@@ -224,6 +224,13 @@ def test_complaint_rate_over_the_review_threshold_shows_an_error(admin_client, u
     assert "ses-chart--over" in html
 
 
+def test_a_quiet_fortnight_says_nothing_was_sent(admin_client, url, aws):
+    serve_send_statistics(aws, [])
+    html = admin_client.get(url).content.decode()
+    recent = html.split('id="ses-recent"')[1].split("</section>")[0]
+    assert "Nothing sent in the last 14 days." in recent
+
+
 def test_healthy_rates_show_no_warning(admin_client, url, aws):
     serve_send_statistics(aws, two_weeks_of_points(NOW, attempts=1000, bounces=1))
     html = admin_client.get(url).content.decode()
@@ -403,3 +410,11 @@ def test_check_warns_when_staticfiles_cannot_serve_the_stylesheet(settings):
         app for app in settings.INSTALLED_APPS if app != "django.contrib.staticfiles"
     ]
     assert [m.id for m in check_dashboard()] == ["django_ses.W070"]
+
+
+def test_answers_for_another_account_or_region_are_not_reused(admin_client, url, aws, settings):
+    admin_client.get(url)
+    settings.AWS_SES_REGION_NAME = "eu-west-1"
+    admin_client.get(url)
+    regions = [call.region for call in aws.calls("ses", "GetSendStatistics")]
+    assert regions == ["us-east-1", "eu-west-1"]
