@@ -365,3 +365,24 @@ def test_empty_domain_or_selector_is_refused(pkcs1_pem: str, domain: str, select
         sign_message(
             a_message(), domain=domain, private_key=pkcs1_pem, selector=selector, headers=()
         )
+
+
+def test_internationalised_domain_is_signed_in_its_ascii_form(
+    rsa_key: rsa.RSAPrivateKey, pkcs1_pem: str
+) -> None:
+    public_der = rsa_key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    looked_up: list[bytes] = []
+
+    def lookup(name: bytes, timeout: int = 5) -> bytes:
+        looked_up.append(name)
+        return b"v=DKIM1; k=rsa; p=" + base64.b64encode(public_der)
+
+    signed = sign_message(
+        a_message(), domain="bücher.example", private_key=pkcs1_pem, selector="ses", headers=()
+    )
+
+    assert signature_tags(signed)["d"] == "xn--bcher-kva.example"
+    assert dkim.verify(signed, dnsfunc=lookup) is True
+    assert looked_up == [b"ses._domainkey.xn--bcher-kva.example."]
