@@ -17,6 +17,7 @@ Each message then carries ``message.ses_status`` (see :mod:`django_ses.status`).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -213,7 +214,8 @@ class SESBackend(BaseEmailBackend):
         """
         return transport.create_session(self.client_settings)
 
-    def _uses_default_session(self) -> bool:
+    def uses_default_session(self) -> bool:
+        """True unless a subclass overrides :meth:`create_session` (then clients are not shared)."""
         return type(self).create_session is SESBackend.create_session
 
     def open(self) -> bool:
@@ -235,7 +237,7 @@ class SESBackend(BaseEmailBackend):
             return False
         settings = self.client_settings
         try:
-            if self._uses_default_session():
+            if self.uses_default_session():
                 client = transport.shared_client(settings)
                 owned = False
             else:
@@ -266,7 +268,9 @@ class SESBackend(BaseEmailBackend):
     def throttle_key(self) -> str:
         """Identifies the SES account and region whose send rate is shared."""
         account = self._access_key_id or self._session_profile or "default-credentials"
-        return f"{account}@{self._region_name}"
+        # The key ends up in cache keys and log lines: never show the access key id itself.
+        digest = hashlib.sha256(account.encode()).hexdigest()[:16]
+        return f"{digest}@{self._region_name}"
 
     def get_rate_limit(self) -> float | None:
         """Return the account's maximum send rate (sends per second), or ``None``.

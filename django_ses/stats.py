@@ -396,7 +396,7 @@ def _client(service_name: Literal["ses", "sesv2"], attempts: int = 2) -> Any:
         )
         config = quick.merge(base.config) if isinstance(base.config, Config) else quick
         settings = dataclasses.replace(base, service_name=service_name, config=config)
-        if backend._uses_default_session():
+        if backend.uses_default_session():
             return transport.shared_client(settings)
         return transport.build_client(backend.create_session(), settings)
     except Exception as error:  # bad settings, an unknown profile, …

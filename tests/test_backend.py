@@ -656,3 +656,13 @@ def test_get_connection_with_fail_silently_works_under_mailers(settings):
 
     assert isinstance(backend, SESBackend)
     assert backend.fail_silently is True
+
+
+def test_the_throttle_key_separates_accounts_without_revealing_the_access_key_id():
+    from django_ses import SESBackend
+
+    one = SESBackend(aws_access_key="AKIAEXAMPLEONE", aws_secret_key="x")
+    two = SESBackend(aws_access_key="AKIAEXAMPLETWO", aws_secret_key="x")
+    assert "AKIAEXAMPLEONE" not in one.throttle_key
+    assert one.throttle_key != two.throttle_key
+    assert one.throttle_key.endswith("@us-east-1")
