@@ -6,10 +6,13 @@ import os
 from collections.abc import Iterator
 
 import pytest
+import responses
 from django.conf import settings
 from django.db import connection
+from django.test import Client
 
 from tests.aws import LocalAWS
+from tests.sns_signing import SignalLog, SNSDelivery, shared_signer
 
 # boto3 anywhere in the process (SES, SNS, S3) talks to the local AWS only.
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -53,6 +56,36 @@ def ses_identity(aws: LocalAWS) -> str:
     client = boto3.client("ses", region_name="us-east-1", endpoint_url=aws.url)
     client.verify_domain_identity(Domain="example.com")
     return "sender@example.com"
+
+
+@pytest.fixture(autouse=True)
+def _empty_certificate_cache() -> Iterator[None]:
+    """SNS signing certificates cached by one test never leak into another."""
+    from django_ses.sns_verification import clear_cert_cache
+
+    clear_cert_cache()
+    yield
+    clear_cert_cache()
+
+
+@pytest.fixture
+def sns(client: Client) -> Iterator[SNSDelivery]:
+    """Posts messages to the webhook signed as SNS signs them.
+
+    Only the certificate URL answers over HTTP (through ``responses``): any
+    other fetch, such as a SubscribeURL, raises.
+    """
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield SNSDelivery(client, mock, shared_signer())
+
+
+@pytest.fixture
+def signals_sent() -> Iterator[SignalLog]:
+    """Records every django_ses signal sent during the test."""
+    log = SignalLog()
+    log.connect()
+    yield log
+    log.disconnect()
 
 
 @pytest.fixture

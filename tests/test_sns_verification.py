@@ -52,13 +52,6 @@ def shared_signer() -> SNSSigner:
     return _SIGNER
 
 
-@pytest.fixture(autouse=True)
-def _empty_certificate_cache() -> Iterator[None]:
-    clear_cert_cache()
-    yield
-    clear_cert_cache()
-
-
 @pytest.fixture
 def http() -> Iterator[responses.RequestsMock]:
     """Outgoing HTTP: only what a test registers answers; anything else raises."""

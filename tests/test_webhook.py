@@ -11,7 +11,6 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,7 +21,7 @@ from freezegun import freeze_time
 
 from django_ses import utils
 from django_ses.models import SNSNotification
-from django_ses.sns_verification import CERT_FAILURE_TTL, MAX_BODY_BYTES, clear_cert_cache
+from django_ses.sns_verification import CERT_FAILURE_TTL, MAX_BODY_BYTES
 from tests.sns_signing import CERT_URL, TOPIC_ARN, SignalLog, SNSDelivery, SNSSigner, shared_signer
 
 pytestmark = pytest.mark.django_db
@@ -32,27 +31,6 @@ SEND_EVENT = {
     "mail": {"messageId": "ses-1", "destination": ["to@example.com"]},
     "send": {},
 }
-
-
-@pytest.fixture(autouse=True)
-def _empty_certificate_cache() -> Iterator[None]:
-    clear_cert_cache()
-    yield
-    clear_cert_cache()
-
-
-@pytest.fixture
-def sns(client: Client) -> Iterator[SNSDelivery]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield SNSDelivery(client, mock, shared_signer())
-
-
-@pytest.fixture
-def signals_sent() -> Iterator[SignalLog]:
-    log = SignalLog()
-    log.connect()
-    yield log
-    log.disconnect()
 
 
 def assert_refused(response: Any, status: int, signals_sent: SignalLog) -> None:

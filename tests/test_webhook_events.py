@@ -19,9 +19,8 @@ from django.test import Client
 
 from django_ses import signals
 from django_ses.models import BlacklistedEmail, FailedInboundEmail, SNSNotification
-from django_ses.sns_verification import clear_cert_cache
 from django_ses.views import SESEventWebhookView
-from tests.sns_signing import TOPIC_ARN, SignalLog, SNSDelivery, shared_signer
+from tests.sns_signing import TOPIC_ARN, shared_signer
 
 pytestmark = pytest.mark.django_db
 
@@ -31,27 +30,6 @@ FIXTURES = Path(__file__).parent / "fixtures" / "ses_events"
 def record(name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text())
     return data
-
-
-@pytest.fixture(autouse=True)
-def _empty_certificate_cache() -> Iterator[None]:
-    clear_cert_cache()
-    yield
-    clear_cert_cache()
-
-
-@pytest.fixture
-def sns(client: Client) -> Iterator[SNSDelivery]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield SNSDelivery(client, mock, shared_signer())
-
-
-@pytest.fixture
-def signals_sent() -> Iterator[SignalLog]:
-    log = SignalLog()
-    log.connect()
-    yield log
-    log.disconnect()
 
 
 @pytest.fixture

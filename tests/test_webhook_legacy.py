@@ -14,9 +14,8 @@ from django.test import Client
 from django.urls import reverse
 
 from django_ses import utils
-from django_ses.sns_verification import clear_cert_cache
 from django_ses.views import handle_bounce
-from tests.sns_signing import TOPIC_ARN, SignalLog, SNSDelivery, shared_signer
+from tests.sns_signing import TOPIC_ARN, SNSDelivery, shared_signer
 
 pytestmark = pytest.mark.django_db
 
@@ -27,25 +26,10 @@ BOUNCE = json.loads(
 )
 
 
-@pytest.fixture(autouse=True)
-def _empty_certificate_cache() -> Iterator[None]:
-    clear_cert_cache()
-    yield
-    clear_cert_cache()
-
-
 @pytest.fixture
 def legacy(client: Client) -> Iterator[SNSDelivery]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield SNSDelivery(client, mock, shared_signer(), url=reverse("django_ses_bounce"))
-
-
-@pytest.fixture
-def signals_sent() -> Iterator[SignalLog]:
-    log = SignalLog()
-    log.connect()
-    yield log
-    log.disconnect()
 
 
 def test_handle_bounce_warns_that_it_is_deprecated(legacy):

@@ -3,36 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import boto3
 import pytest
-import responses
-from django.test import Client
 
 from django_ses.models import SNSNotification
-from django_ses.sns_verification import clear_cert_cache
-from tests.sns_signing import TOPIC_ARN, SNSDelivery, shared_signer
+from tests.sns_signing import TOPIC_ARN
 
 pytestmark = pytest.mark.django_db
 
 EU_TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:ses-events-eu"
 TOKEN = "2336412f37fb687f5d51e6e241d09c805a5a57b30d712f794cc5f6a988666d92"
-
-
-@pytest.fixture(autouse=True)
-def _empty_certificate_cache() -> Iterator[None]:
-    clear_cert_cache()
-    yield
-    clear_cert_cache()
-
-
-@pytest.fixture
-def sns(client: Client) -> Iterator[SNSDelivery]:
-    # Only the certificate URL answers: fetching the SubscribeURL or the
-    # UnsubscribeURL would raise, and the webhook would answer 5xx.
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield SNSDelivery(client, mock, shared_signer())
 
 
 def create_topic(aws, topic_arn: str) -> None:
