@@ -52,7 +52,7 @@ class SessionLike(Protocol):
 class ClientSettings:
     """Everything a client depends on."""
 
-    service_name: Literal["ses", "sesv2"]
+    service_name: Literal["ses", "sesv2", "sns"]
     region_name: str
     endpoint_url: str | None = None
     access_key_id: str | None = None
@@ -129,6 +129,28 @@ def resolve_endpoint_url(
     if region_keyword and region_keyword != settings_region:
         return None
     return endpoint_url_from_host(str(host))
+
+
+def settings_for_service(
+    service_name: Literal["ses", "sesv2", "sns"], region_name: str, *, config: Any = None
+) -> ClientSettings:
+    """Client settings for ``service_name`` with the credential settings the backend uses.
+
+    ``AWS_SES_ACCESS_KEY_ID`` / ``AWS_ACCESS_KEY_ID`` (and the matching secret,
+    session token and profile); unset, boto3's default credential chain.
+    botocore resolves the endpoint (``AWS_SES_REGION_ENDPOINT*`` are SES-only).
+    """
+    return ClientSettings(
+        service_name=service_name,
+        region_name=region_name,
+        access_key_id=get_setting("AWS_SES_ACCESS_KEY_ID", fallbacks=("AWS_ACCESS_KEY_ID",)),
+        secret_access_key=get_setting(
+            "AWS_SES_SECRET_ACCESS_KEY", fallbacks=("AWS_SECRET_ACCESS_KEY",)
+        ),
+        session_token=get_setting("AWS_SES_SESSION_TOKEN", fallbacks=("AWS_SESSION_TOKEN",)),
+        profile_name=get_setting("AWS_SES_SESSION_PROFILE", fallbacks=("AWS_SESSION_PROFILE",)),
+        config=config,
+    )
 
 
 def create_session(settings: ClientSettings) -> Any:

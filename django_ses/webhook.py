@@ -134,28 +134,24 @@ def verification_enabled() -> bool:
 def confirm_sns_subscription(topic_arn: str, token: str) -> str:
     """Confirm a subscription with SNS ``ConfirmSubscription``, in the topic's region.
 
-    Uses ``AWS_SES_ACCESS_KEY_ID``/``AWS_ACCESS_KEY_ID`` (and the matching
-    secret and session token) when set, else boto3's default credential
-    chain. Unsubscribing then needs AWS authentication
+    Uses the backend's credential settings (``AWS_SES_ACCESS_KEY_ID`` /
+    ``AWS_ACCESS_KEY_ID``, the matching secret, session token and profile)
+    when set, else boto3's default credential chain. Unsubscribing then needs AWS authentication
     (``AuthenticateOnUnsubscribe``). Returns the subscription ARN; raises
     :class:`SubscriptionConfirmationError`.
     """
-    import boto3
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
-    session = boto3.session.Session(
-        aws_access_key_id=get_setting("AWS_SES_ACCESS_KEY_ID", fallbacks=("AWS_ACCESS_KEY_ID",)),
-        aws_secret_access_key=get_setting(
-            "AWS_SES_SECRET_ACCESS_KEY", fallbacks=("AWS_SECRET_ACCESS_KEY",)
-        ),
-        aws_session_token=get_setting("AWS_SES_SESSION_TOKEN", fallbacks=("AWS_SESSION_TOKEN",)),
-    )
+    from django_ses import transport
+
     config = Config(
         connect_timeout=5, read_timeout=10, retries={"max_attempts": 3, "mode": "standard"}
     )
     try:
-        client = session.client("sns", region_name=topic_region(topic_arn), config=config)
+        client = transport.shared_client(
+            transport.settings_for_service("sns", topic_region(topic_arn), config=config)
+        )
         response = client.confirm_subscription(
             TopicArn=topic_arn, Token=token, AuthenticateOnUnsubscribe="true"
         )
