@@ -8,8 +8,9 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from django_ses.backend import SESBackend
+    from django_ses.queued_backend import QueuedSESBackend
 
-__all__ = ["SESBackend", "__version__"]
+__all__ = ["QueuedSESBackend", "SESBackend", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
@@ -19,4 +20,8 @@ def __getattr__(name: str) -> Any:
         from django_ses.backend import SESBackend
 
         return SESBackend
+    if name == "QueuedSESBackend":
+        from django_ses.queued_backend import QueuedSESBackend
+
+        return QueuedSESBackend
     raise AttributeError(f"module 'django_ses' has no attribute {name!r}")

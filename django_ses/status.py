@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["FAILED", "SENT", "SUPPRESSED", "UNKNOWN", "SESStatus", "Status"]
+__all__ = ["FAILED", "QUEUED", "SENT", "SUPPRESSED", "UNKNOWN", "SESStatus", "Status"]
 
-Status = Literal["sent", "failed", "suppressed", "unknown"]
+Status = Literal["sent", "failed", "suppressed", "unknown", "queued"]
 
 SENT: Status = "sent"
 FAILED: Status = "failed"
 SUPPRESSED: Status = "suppressed"
 UNKNOWN: Status = "unknown"
+#: Only from :class:`~django_ses.queued_backend.QueuedSESBackend`: handed to a task.
+QUEUED: Status = "queued"
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,9 @@ class SESStatus:
       ``unsent_recipients`` the recipients to retry;
     * ``"suppressed"``: every recipient was on the blacklist; nothing was sent;
     * ``"unknown"``: the request may or may not have reached SES (a network
-      failure or timeout, or an SES server error).
+      failure or timeout, or an SES server error);
+    * ``"queued"``: only with ``QueuedSESBackend``: the message was valid
+      and a task will send it (see ``message.ses_task_result``).
     """
 
     status: Status

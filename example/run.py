@@ -67,6 +67,9 @@ def main(argv: list[str]) -> int:
     # shell ignores SIGINT), and so does SIGTERM from a process manager.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
+    # Everything talks over 127.0.0.1 (boto3 to moto, moto to the webhook): never via a proxy.
+    for name in ("NO_PROXY", "no_proxy"):
+        os.environ[name] = ",".join(filter(None, [os.environ.get(name), "127.0.0.1", "localhost"]))
     if args.smoke:
         with tempfile.TemporaryDirectory(prefix="django_ses-example-") as folder:
             os.environ["EXAMPLE_DATABASE"] = str(Path(folder) / "smoke.sqlite3")

@@ -4,4 +4,4 @@ from __future__ import annotations
 
 
 def register() -> None:
-    from django_ses.checks import inbound, sending, stats, webhook  # noqa: F401
+    from django_ses.checks import inbound, sending, stats, tasks, webhook  # noqa: F401
