@@ -301,11 +301,13 @@ class SESBackend(BaseEmailBackend):
 
     # ------------------------------------------------------------------ sending
 
-    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
-        """Send ``email_messages``; return how many SES accepted (0 for none)."""
+    def _prepare_for_sending(
+        self, email_messages: Sequence[EmailMessage] | None
+    ) -> list[_Prepared]:
+        """Prepare every message; return those that can be sent (the rest carry their status)."""
         messages = list(email_messages or ())
         if not messages:
-            return 0
+            return []
         for message in messages:
             _forget_previous_result(message)
         try:
@@ -315,7 +317,11 @@ class SESBackend(BaseEmailBackend):
             for message in messages:
                 _set_status(message, SESStatus(FAILED, error=error))
             raise
-        sendable = self._settle_unsendable(prepared)
+        return self._settle_unsendable(prepared)
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        """Send ``email_messages``; return how many SES accepted (0 for none)."""
+        sendable = self._prepare_for_sending(email_messages)
         if not sendable:
             return 0
         started = self._start_sending(sendable)
@@ -449,27 +455,19 @@ class SESBackend(BaseEmailBackend):
         return None
 
     def _call_api(self, item: _Prepared, chunk: list[mime.Recipient]) -> Mapping[str, Any]:
-        envelope = item.envelope
         if self._use_ses_v2:
-            params = mime.v2_send_params(
-                item.raw,
-                chunk,
-                sender=item.sender,
-                envelope=envelope,
-                configuration_set=item.configuration_set,
-                tags=item.tags,
-            )
-            response: Mapping[str, Any] = self.connection.send_email(**params)
+            build_params, send = mime.v2_send_params, self.connection.send_email
         else:
-            params = mime.v1_send_params(
-                item.raw,
-                chunk,
-                sender=item.sender,
-                envelope=envelope,
-                configuration_set=item.configuration_set,
-                tags=item.tags,
-            )
-            response = self.connection.send_raw_email(**params)
+            build_params, send = mime.v1_send_params, self.connection.send_raw_email
+        params = build_params(
+            item.raw,
+            chunk,
+            sender=item.sender,
+            envelope=item.envelope,
+            configuration_set=item.configuration_set,
+            tags=item.tags,
+        )
+        response: Mapping[str, Any] = send(**params)
         return response
 
     def _notify_sent(self, message: EmailMessage) -> None:

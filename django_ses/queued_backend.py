@@ -42,7 +42,6 @@ from django_ses.backend import (
     UNSET,
     SESBackend,
     _aborted,
-    _forget_previous_result,
     _Prepared,
     _set_status,
 )
@@ -141,21 +140,12 @@ class QueuedSESBackend(SESBackend):
 
         Returns the number of messages queued (0 for none).
         """
-        messages = list(email_messages or ())
-        if not messages:
+        if not email_messages:
             return 0
         from django_ses.tasks import get_task
 
         task = get_task()
-        for message in messages:
-            _forget_previous_result(message)
-        try:
-            prepared = self._prepare_all(messages)
-        except Exception as error:
-            for message in messages:
-                _set_status(message, SESStatus(FAILED, error=error))
-            raise
-        sendable = self._settle_unsendable(prepared)
+        sendable = self._prepare_for_sending(email_messages)
         queued = 0
         for index, item in enumerate(sendable):
             try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 
 from django_ses.addresses import InvalidAddress, parse_single_address
 from django_ses.blacklist import normalize_address
+from django_ses.management.commands._arguments import address_arguments
 from django_ses.management.commands._output import ProgressBar
 from django_ses.models import BlacklistedEmail
 
@@ -115,19 +116,9 @@ class Command(BaseCommand):
         if self.verbosity >= 1:
             self.stderr.write(message)
 
-    @staticmethod
-    def _addresses(raw: Iterable[str]) -> list[str]:
-        addresses = []
-        for item in raw:
-            try:
-                addresses.append(parse_single_address(item))
-            except InvalidAddress as error:
-                raise CommandError(str(error)) from None
-        return list(dict.fromkeys(addresses))
-
     # -- add / delete -------------------------------------------------------------------------
     def add(self, raw: list[str], reason: str) -> None:
-        addresses = self._addresses(raw)
+        addresses = address_arguments(raw)
         existing = set(
             BlacklistedEmail.objects.filter(email__in=addresses).values_list("email", flat=True)
         )
@@ -142,7 +133,7 @@ class Command(BaseCommand):
         self.say(f"Added {len(new)} address{'es' if len(new) != 1 else ''} to the blacklist.")
 
     def delete(self, raw: list[str]) -> None:
-        addresses = self._addresses(raw)
+        addresses = address_arguments(raw)
         found = set(
             BlacklistedEmail.objects.filter(email__in=addresses).values_list("email", flat=True)
         )

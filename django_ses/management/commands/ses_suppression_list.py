@@ -22,8 +22,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from django_ses import stats
-from django_ses.addresses import InvalidAddress, parse_single_address
 from django_ses.blacklist import normalize_address
+from django_ses.management.commands._arguments import address_arguments
 from django_ses.management.commands._output import ProgressBar
 from django_ses.models import BlacklistedEmail
 
@@ -140,16 +140,6 @@ class Command(BaseCommand):
         except (BotoCoreError, ClientError) as error:
             raise CommandError(stats.describe_aws_error(error, operation)) from error
 
-    @staticmethod
-    def addresses(raw: list[str]) -> list[str]:
-        parsed = []
-        for item in raw:
-            try:
-                parsed.append(parse_single_address(item))
-            except InvalidAddress as error:
-                raise CommandError(str(error)) from None
-        return list(dict.fromkeys(parsed))
-
     def pages(self, reason: str | None, label: str) -> Iterator[list[Suppressed]]:
         """The SES list, page by page, with a progress count."""
         token: str | None = None
@@ -193,7 +183,7 @@ class Command(BaseCommand):
             self.say("The SES suppression list is empty" + (f" for {reason}." if reason else "."))
 
     def add(self, raw: list[str], reason: str) -> None:
-        addresses = self.addresses(raw)
+        addresses = address_arguments(raw)
         with ProgressBar(
             self.stdout, "Adding", len(addresses), enabled=self.verbosity >= 1
         ) as progress:
@@ -213,7 +203,7 @@ class Command(BaseCommand):
     def remove(self, raw: list[str]) -> None:
         from botocore.exceptions import ClientError
 
-        addresses = self.addresses(raw)
+        addresses = address_arguments(raw)
         removed = 0
         for address in addresses:
             try:
