@@ -256,11 +256,12 @@ class SNSNotificationAdmin(_ReadOnlyAdmin):
         "processed_at",
         "sns_type",
         "event_type",
+        "status",
         "ses_message_id",
         "recipient_list",
         "topic_arn",
     )
-    list_filter = ("sns_type", "event_type", "processed_at")
+    list_filter = ("status", "sns_type", "event_type", "processed_at")
     search_fields = ("=sns_message_id", "=ses_message_id", "topic_arn", "recipients")
     date_hierarchy = "processed_at"
     list_per_page = 100
@@ -272,10 +273,13 @@ class SNSNotificationAdmin(_ReadOnlyAdmin):
         "ses_message_id",
         "recipient_list",
         "processed_at",
+        "status",
+        "error",
         "payload_pretty",
     )
     readonly_fields = fields
     actions = [
+        "process_again",
         csv_export_action(
             (
                 "processed_at",
@@ -287,7 +291,7 @@ class SNSNotificationAdmin(_ReadOnlyAdmin):
                 "recipients",
             ),
             "sns-notifications",
-        )
+        ),
     ]
 
     @admin.display(description="Recipients")
@@ -298,6 +302,38 @@ class SNSNotificationAdmin(_ReadOnlyAdmin):
     @admin.display(description="Payload")
     def payload_pretty(self, obj: SNSNotification) -> str:
         return _pretty_json(obj.payload)
+
+    def has_process_permission(self, request: HttpRequest) -> bool:
+        """Re-processing events is for the people who may delete them."""
+        return self.has_delete_permission(request)
+
+    @admin.action(description="Process again", permissions=["process"])
+    def process_again(self, request: HttpRequest, queryset: QuerySet[SNSNotification]) -> None:
+        """Enqueue the ``process_ses_event`` task again for failed or queued events."""
+        from django.contrib import messages
+        from django.core.exceptions import ImproperlyConfigured
+
+        from django_ses.webhook import process_again
+
+        queued = skipped = 0
+        try:
+            for notification in queryset.iterator(chunk_size=200):
+                if process_again(notification):
+                    queued += 1
+                else:
+                    skipped += 1
+        except ImproperlyConfigured as error:
+            self.message_user(request, f"Nothing more was queued: {error}", messages.ERROR)
+            return
+        if queued:
+            self.message_user(request, f"Queued {queued} event(s) again.", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                f"Skipped {skipped} event(s) that were not failed or queued, or that do "
+                "not hold the message they came in.",
+                messages.WARNING,
+            )
 
 
 # -- FailedInboundEmail -------------------------------------------------------------------------

@@ -63,9 +63,17 @@ class BlacklistedEmail(models.Model):
 class SNSNotification(models.Model):
     """One SNS message the webhook processed: the idempotency record and event log.
 
-    A row is committed only after the message was processed successfully, and
-    the unique ``sns_message_id`` makes a redelivered message a no-op.
+    Inline (``AWS_SES_EVENT_PROCESSING = "inline"``, the default) a row is
+    committed only after the message was processed successfully. In tasks mode
+    the row is committed ``queued`` together with the decision to enqueue the
+    ``process_ses_event`` task, which marks it ``processed`` or ``failed``.
+    Either way the unique ``sns_message_id`` makes a redelivered message a no-op.
     """
+
+    class Status(models.TextChoices):
+        PROCESSED = "processed", "Processed"
+        QUEUED = "queued", "Queued"
+        FAILED = "failed", "Failed"
 
     sns_message_id = models.CharField(max_length=128, unique=True)
     sns_type = models.CharField(max_length=40)
@@ -75,6 +83,23 @@ class SNSNotification(models.Model):
     recipients = models.JSONField(default=list, blank=True)
     payload = models.JSONField(null=True, blank=True)
     processed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PROCESSED, db_index=True
+    )
+    error = models.TextField(
+        blank=True, default="", help_text="Why processing the event in a task failed."
+    )
+    raw_message = models.TextField(
+        blank=True,
+        default="",
+        help_text="The SNS request body, kept while the event waits for its task.",
+    )
+    view_path = models.CharField(
+        max_length=255,
+        blank=True,
+        default="",
+        help_text="The webhook view class whose handlers process the event in a task.",
+    )
 
     class Meta:
         verbose_name = "SNS notification"

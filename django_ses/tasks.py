@@ -1,4 +1,7 @@
-"""The task that sends queued messages: ``django_ses.tasks.send_queued_email``.
+"""django_ses's tasks: ``send_queued_email`` and ``process_ses_event``.
+
+``process_ses_event`` processes one SES event that the webhook accepted with
+``AWS_SES_EVENT_PROCESSING = "tasks"`` (see :mod:`django_ses.webhook`).
 
 :class:`~django_ses.queued_backend.QueuedSESBackend` enqueues it once per
 message, with one JSON-safe argument, the payload described in
@@ -23,7 +26,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django_ses.conf import get_setting
 from django_ses.tasks_compat import tasks_module
 
-__all__ = ["DEFAULT_TASK_BACKEND", "DEFAULT_TASK_QUEUE_NAME", "get_task", "send_queued_email"]
+__all__ = [
+    "DEFAULT_TASK_BACKEND",
+    "DEFAULT_TASK_QUEUE_NAME",
+    "get_event_task",
+    "get_task",
+    "process_ses_event",
+    "send_queued_email",
+]
 
 DEFAULT_TASK_BACKEND = "default"
 DEFAULT_TASK_QUEUE_NAME = "default"
@@ -41,10 +51,28 @@ def send_queued_email(payload: dict[str, Any]) -> dict[str, Any]:
     return deliver(payload)
 
 
-# The module attribute ``send_queued_email`` is the Task (built by __getattr__),
-# as the Tasks framework expects of the function's dotted path.
+def process_ses_event(
+    notification: dict[str, Any], raw_message: str = "", view: str = ""
+) -> dict[str, Any]:
+    """Fire the signals of one verified SNS ``Notification``; return what happened.
+
+    ``notification`` is the verified SNS message, ``raw_message`` the request
+    body it came in (the signals' ``raw_message``), ``view`` the dotted path of
+    the webhook view class whose handlers run. A receiver that raises marks the
+    :class:`~django_ses.models.SNSNotification` ``failed`` and the exception
+    propagates, so the task backend records the failure.
+    """
+    from django_ses.webhook import process_queued_event
+
+    return process_queued_event(notification, raw_message=raw_message, view_path=view)
+
+
+# The module attributes ``send_queued_email`` and ``process_ses_event`` are the
+# Tasks (built by __getattr__), as the Tasks framework expects of the functions'
+# dotted paths.
 _SEND_QUEUED_EMAIL = send_queued_email
-del send_queued_email
+_PROCESS_SES_EVENT = process_ses_event
+del send_queued_email, process_ses_event
 
 
 def task_backend_alias() -> str:
@@ -64,6 +92,18 @@ def get_task() -> Any:
     implementation is installed, when ``TASKS`` has no entry named by
     ``AWS_SES_TASK_BACKEND``, or when that backend does not serve the queue.
     """
+    return _build_task(_SEND_QUEUED_EMAIL)
+
+
+def get_event_task() -> Any:
+    """The ``process_ses_event`` Task, on the configured task backend and queue.
+
+    Raises :class:`~django.core.exceptions.ImproperlyConfigured` as :func:`get_task`.
+    """
+    return _build_task(_PROCESS_SES_EVENT)
+
+
+def _build_task(function: Any) -> Any:
     framework = tasks_module()
     alias, queue = task_backend_alias(), task_queue_name()
     if alias not in framework.task_backends.settings:
@@ -73,17 +113,19 @@ def get_task() -> Any:
             "Add it to TASKS or set AWS_SES_TASK_BACKEND to one of them."
         )
     try:
-        return framework.task(backend=alias, queue_name=queue)(_SEND_QUEUED_EMAIL)
+        return framework.task(backend=alias, queue_name=queue)(function)
     except ImproperlyConfigured:
         raise
     except Exception as error:  # InvalidTaskError: the backend refuses the queue…
         raise ImproperlyConfigured(
             f"The task backend {alias!r} (AWS_SES_TASK_BACKEND) cannot run django_ses's "
-            f"send_queued_email on the queue {queue!r} (AWS_SES_TASK_QUEUE_NAME): {error}"
+            f"{function.__name__} on the queue {queue!r} (AWS_SES_TASK_QUEUE_NAME): {error}"
         ) from error
 
 
 def __getattr__(name: str) -> Any:
     if name == "send_queued_email":
         return get_task()
+    if name == "process_ses_event":
+        return get_event_task()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

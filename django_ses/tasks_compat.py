@@ -37,7 +37,8 @@ def tasks_module() -> ModuleType:
             continue
         return module
     raise ImproperlyConfigured(
-        "Queued sending (django_ses.QueuedSESBackend) needs Django's Tasks framework: "
+        "Queued sending (django_ses.QueuedSESBackend) and processing SES events in tasks "
+        '(AWS_SES_EVENT_PROCESSING = "tasks") need Django\'s Tasks framework: '
         'Django 6.0 or later, or on Django 5.2 `pip install "django-ses[tasks]"` '
         f"(the django-tasks package). Import errors: {'; '.join(problems)}."
     )

@@ -17,6 +17,19 @@ database transaction the :class:`~django_ses.models.SNSNotification` row is
 inserted first (its unique ``sns_message_id`` makes a concurrent duplicate
 wait, then fail), the handlers and signals run, and the transaction commits.
 Any failure rolls the row back, so SNS's retry is processed again.
+
+With ``AWS_SES_EVENT_PROCESSING = "tasks"`` an SES event (of a kind
+:mod:`django_ses.events` knows) is not processed in the request: the row is
+inserted with status ``queued`` and the ``django_ses.tasks.process_ses_event``
+task is enqueued, and the webhook answers 200. The task runs the same
+``handle_*`` method the request would have run and marks the row
+``processed`` (or ``failed``, with the error). The task is enqueued when the
+row's transaction commits (``transaction.on_commit``), so a worker never runs
+before the row is visible and a rolled-back row never has a task; when the
+task backend stores its tasks in the same database (django-tasks-db), it is
+enqueued inside the transaction instead, so the row and the task commit
+together. Inbound mail (``Received``) is always processed in the request: its
+pipeline answers 5xx on a transient failure so that SNS delivers it again.
 """
 
 from __future__ import annotations
@@ -26,15 +39,20 @@ import binascii
 import datetime as dt
 import hmac
 import logging
+import traceback
 import warnings
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, IntegrityError, router, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.http.request import RawPostDataException
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.module_loading import import_string
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
@@ -61,12 +79,30 @@ from django_ses.sns_verification import (
 logger = logging.getLogger("django_ses.webhook")
 
 __all__ = [
+    "EVENT_PROCESSING_MODES",
     "SESEventWebhookView",
     "SubscriptionConfirmationError",
     "allowed_topic_arns",
     "confirm_sns_subscription",
+    "event_processing_mode",
     "handle_bounce",
+    "process_again",
+    "process_queued_event",
 ]
+
+#: The values of ``AWS_SES_EVENT_PROCESSING``.
+EVENT_PROCESSING_MODES = ("inline", "tasks")
+
+# Task backends that store tasks with the ORM, and their task model: when that
+# model is written to the database the SNSNotification rows are, the task is
+# enqueued inside the row's transaction.
+_DATABASE_TASK_BACKENDS = (
+    ("django_tasks_db", "django_tasks_db.models.DBTaskResult"),
+    ("django_tasks.backends.database", "django_tasks.backends.database.models.DBTaskResult"),
+)
+
+# The longest error kept on a failed SNSNotification.
+_MAX_ERROR_CHARS = 20_000
 
 # Headers SNS sends along, and the body keys they repeat.
 _SNS_HEADERS = (
@@ -165,6 +201,15 @@ def confirm_sns_subscription(topic_arn: str, token: str) -> str:
     return str(response.get("SubscriptionArn", ""))
 
 
+def event_processing_mode() -> str:
+    """``AWS_SES_EVENT_PROCESSING``: ``"inline"`` (the default) or ``"tasks"``.
+
+    Any other value processes events inline (and system check E036 reports it).
+    """
+    value = get_setting("AWS_SES_EVENT_PROCESSING", "inline")
+    return value if value in EVENT_PROCESSING_MODES else "inline"
+
+
 def _inbound_transient_error() -> type[Exception]:
     from django_ses.inbound import InboundTransientError
 
@@ -184,6 +229,9 @@ class SESEventWebhookView(View):
     """
 
     http_method_names = ["post"]
+
+    #: Set in the ``process_ses_event`` task: the body the notification came in.
+    queued_raw_body: bytes | None = None
 
     # -- the request -------------------------------------------------------------------
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -364,8 +412,11 @@ class SESEventWebhookView(View):
                 _loggable(notification["TopicArn"]),
             )
             return _plain(200, "Ignored: not an SES record\n")
-        handler = self.get_event_handler(message)
-        if not self.process_once(notification, message, handler):
+        if self.processes_in_task(message):
+            done = self.queue_once(notification, message)
+        else:
+            done = self.process_once(notification, message, self.get_event_handler(message))
+        if not done:
             logger.info(
                 "Ignored a redelivered SNS notification (MessageId=%s, TopicArn=%s)",
                 _loggable(notification["MessageId"]),
@@ -412,6 +463,85 @@ class SESEventWebhookView(View):
             handler(notification, message)
         return True
 
+    def processes_in_task(self, message: Mapping[str, Any]) -> bool:
+        """Whether ``message`` goes to the ``process_ses_event`` task.
+
+        Only in tasks mode, and only SES events of a known kind: inbound mail
+        and unknown types are handled in the request.
+        """
+        return event_processing_mode() == "tasks" and (
+            event_kind_for(ses_event_type(message)) is not None
+        )
+
+    def queue_once(self, notification: Mapping[str, Any], message: dict[str, Any]) -> bool:
+        """Record the notification ``queued`` and enqueue its task; ``False`` if known.
+
+        The task is enqueued when the row commits, or inside the row's
+        transaction when the task backend keeps its tasks in the same
+        database, so the row and its task exist together or not at all.
+        """
+        from django_ses.models import SNSNotification
+        from django_ses.tasks import get_event_task
+
+        task = get_event_task()
+        raw_message = self.raw_body().decode("utf-8", errors="replace")
+        view_path = f"{type(self).__module__}.{type(self).__qualname__}"
+        record = _notification_record(notification, message)
+        record.update(
+            status=SNSNotification.Status.QUEUED,
+            raw_message=_storable(raw_message),
+            view_path=view_path,
+        )
+        arguments = {"notification": dict(notification), "raw_message": raw_message}
+        arguments["view"] = view_path
+        using = router.db_for_write(SNSNotification)
+        with transaction.atomic(using=using):
+            try:
+                with transaction.atomic(using=using):
+                    SNSNotification.objects.using(using).create(**record)
+            except IntegrityError:
+                return False
+            _enqueue_with_row(task, arguments, using)
+        return True
+
+    def process_queued(self, notification: Mapping[str, Any]) -> dict[str, Any]:
+        """Process a notification that :meth:`queue_once` queued (the task's work).
+
+        Runs the handler of the event, as the request does inline, and marks
+        the row ``processed`` in the same transaction. A handler that raises
+        rolls its writes back, marks the row ``failed`` with the error and
+        re-raises. A row already ``processed`` is not processed again.
+        """
+        from django_ses.models import SNSNotification
+
+        message = load_json_object(notification["Message"], what="SNS Message")
+        sns_message_id = notification["MessageId"]
+        using = router.db_for_write(SNSNotification)
+        rows = SNSNotification.objects.using(using)
+        try:
+            with transaction.atomic(using=using):
+                row = rows.select_for_update().filter(sns_message_id=sns_message_id).first()
+                if row is None or row.status == SNSNotification.Status.PROCESSED:
+                    logger.info(
+                        "Queued SNS notification not processed: it is %s (MessageId=%s)",
+                        "unknown" if row is None else "already processed",
+                        _loggable(sns_message_id),
+                    )
+                    return {
+                        "sns_message_id": sns_message_id,
+                        "status": "missing" if row is None else "already processed",
+                    }
+                self.get_event_handler(message)(notification, message)
+                row.status = SNSNotification.Status.PROCESSED
+                row.error = ""
+                row.raw_message = ""
+                row.processed_at = timezone.now()
+                row.save(update_fields=["status", "error", "raw_message", "processed_at"])
+        except Exception as exc:
+            _mark_failed(using, sns_message_id, _error_text(exc))
+            raise
+        return {"sns_message_id": sns_message_id, "status": "processed"}
+
     def get_signal_sender(self) -> Any:
         """The ``sender`` of every event signal: :class:`SESEventWebhookView`."""
         return SESEventWebhookView
@@ -436,6 +566,9 @@ class SESEventWebhookView(View):
         return event
 
     def raw_body(self) -> bytes:
+        """The request body (in a task: the body the notification came in)."""
+        if self.queued_raw_body is not None:
+            return self.queued_raw_body
         request = getattr(self, "request", None)
         return request.body if request is not None else b""
 
@@ -548,6 +681,137 @@ class SESEventWebhookView(View):
             _loggable(ses_event_type(message)),
             _loggable(notification.get("MessageId")),
             _loggable(notification.get("TopicArn")),
+        )
+
+
+def process_queued_event(
+    notification: Mapping[str, Any], *, raw_message: str = "", view_path: str = ""
+) -> dict[str, Any]:
+    """The ``process_ses_event`` task's work: process one queued notification.
+
+    ``view_path`` names the webhook view class (an :class:`SESEventWebhookView`)
+    whose ``handle_*`` methods and signal sender are used, as in the request.
+    """
+    view_class = _webhook_view_class(view_path)
+    view = view_class()
+    view.queued_raw_body = raw_message.encode("utf-8")
+    return view.process_queued(notification)
+
+
+def _webhook_view_class(path: str) -> type[SESEventWebhookView]:
+    if not path:
+        return SESEventWebhookView
+    try:
+        found = import_string(path)
+    except ImportError as error:
+        raise ImproperlyConfigured(
+            f"The queued SES event names the webhook view {path!r}, which cannot be "
+            f"imported: {error}"
+        ) from error
+    if not (isinstance(found, type) and issubclass(found, SESEventWebhookView)):
+        raise ImproperlyConfigured(
+            f"The queued SES event names {path!r}, which is not an SESEventWebhookView."
+        )
+    return found
+
+
+def process_again(notification: Any) -> bool:
+    """Queue a ``failed`` or ``queued`` :class:`~django_ses.models.SNSNotification` again.
+
+    The admin's "Process again" action. Returns ``False`` when the row is
+    neither (any more) or does not hold the message it came in.
+    """
+    import json
+
+    from django_ses.models import SNSNotification
+    from django_ses.tasks import get_event_task
+
+    try:
+        envelope = json.loads(notification.raw_message)
+    except ValueError:
+        return False
+    if not isinstance(envelope, dict) or envelope.get("MessageId") != notification.sns_message_id:
+        return False
+    task = get_event_task()
+    arguments = {
+        "notification": envelope,
+        "raw_message": notification.raw_message,
+        "view": notification.view_path,
+    }
+    using = notification._state.db or router.db_for_write(SNSNotification)
+    retry = {SNSNotification.Status.FAILED, SNSNotification.Status.QUEUED}
+    with transaction.atomic(using=using):
+        updated = (
+            SNSNotification.objects.using(using)
+            .filter(pk=notification.pk, status__in=retry)
+            .update(status=SNSNotification.Status.QUEUED, error="")
+        )
+        if not updated:
+            return False
+        _enqueue_with_row(task, arguments, using)
+    return True
+
+
+def _enqueue_with_row(task: Any, arguments: dict[str, Any], using: str) -> None:
+    """Enqueue ``task`` for the row written in the current transaction on ``using``.
+
+    Inside the transaction when the task backend stores tasks in that same
+    database (both commit or neither), else once the transaction committed.
+    """
+    if _stores_tasks_in(task, using):
+        task.enqueue(**arguments)
+    else:
+        transaction.on_commit(partial(_enqueue_after_commit, task, arguments, using), using=using)
+
+
+def _stores_tasks_in(task: Any, using: str) -> bool:
+    """Whether ``task``'s backend keeps its tasks in the database alias ``using``."""
+    get_backend = getattr(task, "get_backend", None)
+    if get_backend is None:
+        return False
+    module = type(get_backend()).__module__
+    for package, model_path in _DATABASE_TASK_BACKENDS:
+        if module == package or module.startswith(f"{package}."):
+            try:
+                model = import_string(model_path)
+            except ImportError:
+                return False
+            return bool(router.db_for_write(model) == using)
+    return False
+
+
+def _enqueue_after_commit(task: Any, arguments: dict[str, Any], using: str) -> None:
+    """Enqueue a committed notification's task; a failure marks the row ``failed``.
+
+    The row stays visible in the admin, whose "Process again" action enqueues it.
+    """
+    try:
+        task.enqueue(**arguments)
+    except Exception as exc:
+        sns_message_id = arguments["notification"]["MessageId"]
+        logger.exception(
+            "SES event recorded but its task could not be enqueued; use the admin's "
+            '"Process again" (MessageId=%s)',
+            _loggable(sns_message_id),
+        )
+        _mark_failed(using, sns_message_id, f"The task could not be enqueued:\n{_error_text(exc)}")
+
+
+def _error_text(exc: BaseException) -> str:
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return _storable(text[-_MAX_ERROR_CHARS:])  # type: ignore[no-any-return]
+
+
+def _mark_failed(using: str, sns_message_id: str, error: str) -> None:
+    from django_ses.models import SNSNotification
+
+    try:
+        SNSNotification.objects.using(using).filter(sns_message_id=sns_message_id).exclude(
+            status=SNSNotification.Status.PROCESSED
+        ).update(status=SNSNotification.Status.FAILED, error=error)
+    except DatabaseError:
+        logger.exception(
+            "Could not mark the SNS notification failed (MessageId=%s)", _loggable(sns_message_id)
         )
 
 

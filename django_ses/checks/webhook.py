@@ -32,6 +32,7 @@ def check_webhook_settings(app_configs: Any = None, **kwargs: Any) -> list[check
     messages.extend(_check_secret())
     messages.extend(_check_max_age())
     messages.extend(_check_verification())
+    messages.extend(_check_event_processing())
     if _webhook_is_routed():
         messages.extend(_check_extras())
         messages.extend(_check_allow_list_present())
@@ -154,6 +155,57 @@ def _check_allow_list_present() -> Iterator[checks.CheckMessage]:
             "its own SNS topic and send it genuine, signed SES events.",
             hint=("Set AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS to the ARN(s) of your SES event topic(s)."),
             id="django_ses.W030",
+        )
+
+
+def _check_event_processing() -> Iterator[checks.CheckMessage]:
+    """``AWS_SES_EVENT_PROCESSING`` and, in tasks mode, the task backend (E036-E039)."""
+    from django_ses.webhook import EVENT_PROCESSING_MODES
+
+    mode = get_setting("AWS_SES_EVENT_PROCESSING", "inline")
+    if mode not in EVENT_PROCESSING_MODES:
+        yield checks.Error(
+            f"AWS_SES_EVENT_PROCESSING is {mode!r}; SES events are processed inline.",
+            hint='Set AWS_SES_EVENT_PROCESSING to "inline" or "tasks".',
+            id="django_ses.E036",
+        )
+        return
+    if mode != "tasks":
+        return
+    yield from _check_event_task()
+
+
+def _check_event_task() -> Iterator[checks.CheckMessage]:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from django_ses.tasks import get_event_task, task_backend_alias
+    from django_ses.tasks_compat import tasks_module
+
+    try:
+        framework = tasks_module()
+    except ImproperlyConfigured as error:
+        yield checks.Error(
+            f'AWS_SES_EVENT_PROCESSING is "tasks", but no Tasks framework is installed: {error}',
+            hint='Upgrade to Django 6.0+, or pip install "django-ses[tasks]".',
+            id="django_ses.E037",
+        )
+        return
+    alias = task_backend_alias()
+    if alias not in framework.task_backends.settings:
+        yield checks.Error(
+            f'AWS_SES_EVENT_PROCESSING is "tasks" and SES events are queued on the task '
+            f"backend {alias!r} (AWS_SES_TASK_BACKEND), but TASKS has no such entry.",
+            hint="Add it to TASKS, or set AWS_SES_TASK_BACKEND to an alias of TASKS.",
+            id="django_ses.E038",
+        )
+        return
+    try:
+        get_event_task()
+    except ImproperlyConfigured as error:
+        yield checks.Error(
+            str(error),
+            hint="Set AWS_SES_TASK_QUEUE_NAME to one of the backend's QUEUES.",
+            id="django_ses.E039",
         )
 
 

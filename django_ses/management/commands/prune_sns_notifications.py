@@ -37,7 +37,10 @@ class Command(BaseCommand):
 
         days = _positive_days(options["days"])
         cutoff = timezone.now() - dt.timedelta(days=days)
-        old = SNSNotification.objects.filter(processed_at__lt=cutoff)
+        # Queued and failed events (AWS_SES_EVENT_PROCESSING = "tasks") are kept.
+        old = SNSNotification.objects.filter(
+            processed_at__lt=cutoff, status=SNSNotification.Status.PROCESSED
+        )
         if options["dry_run"]:
             self.stdout.write(
                 f"{old.count()} SNS notification record(s) older than {days} day(s) "
