@@ -33,6 +33,17 @@ SEND_EVENT = {
 }
 
 
+def unsigned_send_notification(message_id: str) -> dict[str, Any]:
+    """A Send event notification as SNS would post it, but without a signature."""
+    return {
+        "Type": "Notification",
+        "MessageId": message_id,
+        "TopicArn": TOPIC_ARN,
+        "Message": json.dumps(SEND_EVENT),
+        "Timestamp": "2024-01-01T00:00:00.000Z",
+    }
+
+
 def assert_refused(response: Any, status: int, signals_sent: SignalLog) -> None:
     assert response.status_code == status
     assert signals_sent.calls == []
@@ -338,13 +349,7 @@ def test_missing_extras_answer_5xx_with_a_clear_log(
 
 def test_with_verification_off_unsigned_messages_are_processed(client, signals_sent, settings):
     settings.AWS_SES_VERIFY_EVENT_SIGNATURES = False
-    message = {
-        "Type": "Notification",
-        "MessageId": "unsigned-1",
-        "TopicArn": TOPIC_ARN,
-        "Message": json.dumps(SEND_EVENT),
-        "Timestamp": "2024-01-01T00:00:00.000Z",
-    }
+    message = unsigned_send_notification("unsigned-1")
     response = client.post("/ses/event-webhook/", json.dumps(message), content_type="text/plain")
     assert response.status_code == 200
     assert "send_received" in signals_sent.names
@@ -352,13 +357,7 @@ def test_with_verification_off_unsigned_messages_are_processed(client, signals_s
 
 def test_the_old_setting_name_turns_verification_off_too(client, signals_sent, settings):
     settings.AWS_SES_VERIFY_BOUNCE_SIGNATURES = False
-    message = {
-        "Type": "Notification",
-        "MessageId": "unsigned-2",
-        "TopicArn": TOPIC_ARN,
-        "Message": json.dumps(SEND_EVENT),
-        "Timestamp": "2024-01-01T00:00:00.000Z",
-    }
+    message = unsigned_send_notification("unsigned-2")
     response = client.post("/ses/event-webhook/", json.dumps(message), content_type="text/plain")
     assert response.status_code == 200
 
@@ -368,13 +367,7 @@ def test_the_view_uses_utils_verify_event_message_as_patched_at_request_time(
 ):
     seen: list[dict[str, Any]] = []
     monkeypatch.setattr(utils, "verify_event_message", lambda n: seen.append(n) or True)
-    message = {
-        "Type": "Notification",
-        "MessageId": "patched-1",
-        "TopicArn": TOPIC_ARN,
-        "Message": json.dumps(SEND_EVENT),
-        "Timestamp": "2024-01-01T00:00:00.000Z",
-    }
+    message = unsigned_send_notification("patched-1")
     response = client.post("/ses/event-webhook/", json.dumps(message), content_type="text/plain")
     assert response.status_code == 200
     assert seen == [message]
