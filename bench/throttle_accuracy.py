@@ -60,7 +60,7 @@ def run(
     from django.core.mail import EmailMessage
 
     from django_ses import SESBackend
-    from django_ses.throttle import reset_rate_limiters
+    from django_ses.sending.throttle import reset_rate_limiters
 
     aws.reset()
     reset_rate_limiters()

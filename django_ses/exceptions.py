@@ -6,7 +6,11 @@ raised ``from`` the original error::
     SESError
     ├── InvalidMessageError (also a ValueError)    the message was never sent to SES
     │   └── MessageTooLargeError
+    ├── DKIMError (also a ValueError)              manual DKIM signing cannot be done
+    │   ├── DKIMKeyError                           the private key is not usable
+    │   └── DKIMNotInstalledError (also ImportError)  dkimpy is missing
     ├── BatchAbortedError                          not attempted: an earlier message failed
+    ├── DeliveryInProgressError                    a queued message is being sent elsewhere
     ├── SESClientSetupError                        botocore could not build the request
     ├── SESConnectionError                         network failure or timeout
     └── SESAPIError (also botocore ClientError)    SES answered with an error
@@ -34,6 +38,10 @@ import botocore.exceptions
 __all__ = [
     "BatchAbortedError",
     "ConfigurationError",
+    "DKIMError",
+    "DKIMKeyError",
+    "DKIMNotInstalledError",
+    "DeliveryInProgressError",
     "InvalidMessageError",
     "MessageRejectedError",
     "MessageTooLargeError",
@@ -98,6 +106,33 @@ class MessageTooLargeError(InvalidMessageError):
 
 class BatchAbortedError(SESError):
     """The message was not attempted because an earlier message of the same call failed."""
+
+
+# ---------------------------------------------------------------- sending
+# Raised by django_ses.sending (manual DKIM signing, queued delivery).
+
+
+class DKIMError(SESError, ValueError):
+    """DKIM signing cannot be done with the given settings or message.
+
+    Also a ``ValueError``, as in earlier versions.
+    """
+
+
+class DKIMKeyError(DKIMError):
+    """``DKIM_PRIVATE_KEY`` (or the ``dkim_key`` keyword) is not a usable private key."""
+
+
+class DKIMNotInstalledError(DKIMError, ImportError):
+    """DKIM settings are present but dkimpy is not installed."""
+
+
+class DeliveryInProgressError(SESError):
+    """Another worker is sending the same queued message right now (a duplicate task).
+
+    Raised so the task fails and can be run again later; by then the other
+    worker has finished and the retry sends nothing twice.
+    """
 
 
 class SESClientSetupError(SESError):

@@ -46,7 +46,7 @@ def send_queued_email(payload: dict[str, Any]) -> dict[str, Any]:
     configuration problems, so the task backend records a failed attempt; a
     message SES rejects for good is logged at ERROR and reported in the result.
     """
-    from django_ses.queued_backend import deliver
+    from django_ses.sending.worker import deliver
 
     return deliver(payload)
 

@@ -23,7 +23,7 @@ def _setup(caches: dict[str, Any]) -> None:
 def reserve_sends(caches: dict[str, Any], key: str, rate: float, sends: int) -> list[float]:
     """Book ``sends`` single-recipient sends; return their start times (wall clock)."""
     _setup(caches)
-    from django_ses.throttle import build_rate_limiter
+    from django_ses.sending.throttle import build_rate_limiter
 
     limiter = build_rate_limiter(rate, key)
     return [limiter.reserve(1) for _ in range(sends)]
@@ -32,7 +32,7 @@ def reserve_sends(caches: dict[str, Any], key: str, rate: float, sends: int) -> 
 def acquire_sends(caches: dict[str, Any], key: str, rate: float, sends: int) -> list[float]:
     """Wait for ``sends`` single-recipient sends; return when each was let through."""
     _setup(caches)
-    from django_ses.throttle import build_rate_limiter
+    from django_ses.sending.throttle import build_rate_limiter
 
     limiter = build_rate_limiter(rate, key)
     times = []

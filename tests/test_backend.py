@@ -599,7 +599,7 @@ def test_get_rate_limit_hook_sets_the_throttle_without_reading_the_quota(aws, se
 
 
 def test_default_get_rate_limit_reads_the_account_send_rate(aws):
-    from django_ses import throttle
+    from django_ses.sending import quota as throttle
 
     throttle.clear_quota_cache()
     expected = boto3.client("ses", endpoint_url=aws.url).get_send_quota()["MaxSendRate"]

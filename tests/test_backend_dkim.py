@@ -14,7 +14,7 @@ from django.core.mail import EmailMessage
 from django.test import override_settings
 
 from django_ses import SESBackend
-from django_ses.dkim_signing import DKIMKeyError
+from django_ses.exceptions import DKIMKeyError
 from tests.aws import LocalAWS
 from tests.ses_wire import v1_raw, v2_raw
 

@@ -330,7 +330,7 @@ def test_errors_are_raised_from_the_botocore_error(aws, ses_identity):
 def test_dkim_settings_without_dkimpy_fail_the_send_instead_of_sending_unsigned(
     aws, ses_identity, settings, monkeypatch
 ):
-    from django_ses.dkim_signing import DKIMNotInstalledError
+    from django_ses.exceptions import DKIMNotInstalledError
 
     monkeypatch.setitem(sys.modules, "dkim", None)  # as if dkimpy were not installed
     monkeypatch.setitem(sys.modules, "dkim.crypto", None)

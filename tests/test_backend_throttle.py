@@ -20,7 +20,8 @@ from django.core.mail import EmailMessage
 from django.test import override_settings
 
 from django_ses import SESBackend
-from django_ses.throttle import JITTER_MARGIN, WINDOW, clear_quota_cache, reset_rate_limiters
+from django_ses.sending.quota import clear_quota_cache
+from django_ses.sending.throttle import JITTER_MARGIN, WINDOW, reset_rate_limiters
 from tests.aws import Call, LocalAWS
 from tests.ses_wire import v1_destinations, v2_destinations
 

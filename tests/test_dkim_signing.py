@@ -1,4 +1,4 @@
-"""DKIM signing (django_ses.dkim_signing), checked with dkimpy's own verifier."""
+"""DKIM signing (django_ses.sending.dkim), checked with dkimpy's own verifier."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.core.mail import EmailMultiAlternatives
 
-from django_ses.dkim_signing import (
+from django_ses.exceptions import DKIMError, DKIMKeyError
+from django_ses.sending.dkim import (
     DEFAULT_SIGNED_HEADERS,
-    DKIMError,
-    DKIMKeyError,
     dkimpy_available,
     load_private_key,
     normalize_signed_headers,

@@ -1,4 +1,4 @@
-"""django_ses.message: pure functions from an EmailMessage to the SES request."""
+"""django_ses.sending.mime and .request: pure functions from an EmailMessage to the SES request."""
 
 from __future__ import annotations
 
@@ -8,19 +8,21 @@ import pytest
 from django.core.mail import EmailMessage
 
 from django_ses.exceptions import InvalidMessageError, MessageTooLargeError
-from django_ses.message import (
-    MAX_DESTINATIONS_PER_CALL,
+from django_ses.sending.mime import (
     SIZE_LIMITS,
-    Envelope,
     Recipient,
     check_size,
-    chunk_recipients,
     configuration_set_header,
     encode_address,
-    merge_tags,
     message_recipients,
     parse_address,
     render_mime,
+)
+from django_ses.sending.request import (
+    MAX_DESTINATIONS_PER_CALL,
+    Envelope,
+    chunk_recipients,
+    merge_tags,
     v1_send_params,
     v2_send_params,
 )

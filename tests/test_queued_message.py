@@ -7,8 +7,9 @@ import json
 import pytest
 
 from django_ses.exceptions import InvalidMessageError
-from django_ses.message import Envelope, Recipient
-from django_ses.queued_message import PAYLOAD_FORMAT, QueuedEmail
+from django_ses.sending.mime import Recipient
+from django_ses.sending.queued_email import PAYLOAD_FORMAT, QueuedEmail
+from django_ses.sending.request import Envelope
 
 RAW = b"From: sender@example.com\r\nSubject: Hi\r\n\r\n\xc3\xa9t\xc3\xa9\r\n"
 

@@ -402,7 +402,8 @@ def test_a_rejected_message_is_logged_and_the_task_does_not_fail(
 
 @pytest.fixture
 def fresh_throttle():
-    from django_ses.throttle import clear_quota_cache, reset_rate_limiters
+    from django_ses.sending.quota import clear_quota_cache
+    from django_ses.sending.throttle import reset_rate_limiters
 
     clear_quota_cache()
     reset_rate_limiters()
@@ -442,7 +443,7 @@ def test_a_duplicate_run_while_another_worker_sends_fails_without_sending(
 ):
     from django.core.cache import cache
 
-    from django_ses.queued_backend import DeliveryInProgressError
+    from django_ses.exceptions import DeliveryInProgressError
 
     QueuedSESBackend().send_messages([message()])
     (result,) = dummy_tasks.results

@@ -1,4 +1,4 @@
-"""Auto-throttle (django_ses.throttle): the send-rate quota and the rate limiters.
+"""Auto-throttle (django_ses.sending.quota, .throttle): the send-rate quota and the rate limiters.
 
 Timing is measured with the real clocks. Rates of 20-100 per second keep each
 test under about 1.5 seconds. Where a limiter's bookings can be read directly
@@ -27,17 +27,19 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
-from django_ses.throttle import (
-    JITTER_MARGIN,
+from django_ses.sending.quota import (
     QUOTA_TTL,
+    clear_quota_cache,
+    configured_max_send_rate,
+    get_max_send_rate,
+)
+from django_ses.sending.throttle import (
+    JITTER_MARGIN,
     WINDOW,
     CacheRateLimiter,
     LocalRateLimiter,
     Schedule,
     build_rate_limiter,
-    clear_quota_cache,
-    configured_max_send_rate,
-    get_max_send_rate,
     plan_send,
     reset_rate_limiters,
 )

@@ -118,7 +118,8 @@ def _check_endpoints() -> Iterator[checks.CheckMessage]:
 
 
 def _check_dkim() -> Iterator[checks.CheckMessage]:
-    from django_ses import dkim_signing
+    from django_ses.exceptions import DKIMError
+    from django_ses.sending import dkim as dkim_signing
 
     domain = get_setting("DKIM_DOMAIN")
     key = get_setting("DKIM_PRIVATE_KEY")
@@ -151,7 +152,7 @@ def _check_dkim() -> Iterator[checks.CheckMessage]:
             selector=get_setting("DKIM_SELECTOR", "ses"),
             headers=get_setting("DKIM_HEADERS"),
         )
-    except dkim_signing.DKIMError as error:
+    except DKIMError as error:
         yield checks.Error(
             f"Manual DKIM signing is misconfigured: {error}",
             id="django_ses.E008",
@@ -160,7 +161,7 @@ def _check_dkim() -> Iterator[checks.CheckMessage]:
 
 def _check_default_tags() -> Iterator[checks.CheckMessage]:
     from django_ses.exceptions import InvalidMessageError
-    from django_ses.message import validate_tags
+    from django_ses.sending.request import validate_tags
 
     tags = get_setting("AWS_SES_DEFAULT_TAGS")
     if tags is None:
@@ -200,10 +201,10 @@ def _check_throttle() -> Iterator[checks.CheckMessage]:
                 hint="Use a factor of at most 1.",
                 id="django_ses.W001",
             )
-    from django_ses import throttle
+    from django_ses.sending import quota, throttle
 
     try:
-        throttle.configured_max_send_rate()
+        quota.configured_max_send_rate()
     except ImproperlyConfigured as error:
         yield checks.Error(str(error), id="django_ses.E011")
     try:
@@ -238,7 +239,7 @@ def _check_botocore_config() -> Iterator[checks.CheckMessage]:
 
 def _check_addresses() -> Iterator[checks.CheckMessage]:
     from django_ses.exceptions import InvalidMessageError
-    from django_ses.message import parse_address
+    from django_ses.sending.mime import parse_address
 
     for name in ("AWS_SES_FROM_EMAIL", "AWS_SES_RETURN_PATH"):
         value = get_setting(name)

@@ -36,7 +36,7 @@ def _configured_backends() -> Iterator[str]:
 
 
 def _queued_backend_configured() -> bool:
-    from django_ses.queued_backend import QueuedSESBackend
+    from django_ses.backends.queued import QueuedSESBackend
 
     for path in _configured_backends():
         try:

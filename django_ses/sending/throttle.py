@@ -1,16 +1,10 @@
 """Auto-throttle: keep sending under the SES account's maximum send rate.
 
-Two parts, both used by :class:`django_ses.SESBackend` when
-``AWS_SES_AUTO_THROTTLE`` is set:
-
-* :func:`get_max_send_rate` reads the account's ``MaxSendRate`` (SES v1
-  ``GetSendQuota`` or v2 ``GetAccount``) and caches it in the process for
-  :data:`QUOTA_TTL` seconds per account and region. When the call is denied it
-  warns once and falls back to the ``AWS_SES_MAX_SEND_RATE`` setting, or to no
-  throttling.
-* :func:`build_rate_limiter` returns the :class:`RateLimiter` for an account and
-  region, shared by every backend instance of the process, or by every process
-  when ``AWS_SES_RATE_LIMIT_CACHE`` names a Django cache.
+Used by :class:`django_ses.SESBackend` when ``AWS_SES_AUTO_THROTTLE`` is set,
+with the rate :func:`django_ses.sending.quota.get_max_send_rate` reads:
+:func:`build_rate_limiter` returns the :class:`RateLimiter` for an account and
+region, shared by every backend instance of the process, or by every process
+when ``AWS_SES_RATE_LIMIT_CACHE`` names a Django cache.
 
 The limiter
 -----------
@@ -57,51 +51,31 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 
 from django_ses.conf import get_setting
 
-if TYPE_CHECKING:
-    from mypy_boto3_ses import SESClient
-    from mypy_boto3_sesv2 import SESV2Client
-
 __all__ = [
     "JITTER_MARGIN",
-    "QUOTA_TTL",
     "WINDOW",
     "CacheRateLimiter",
     "LocalRateLimiter",
     "RateLimiter",
     "Schedule",
     "build_rate_limiter",
-    "clear_quota_cache",
-    "configured_max_send_rate",
-    "get_max_send_rate",
     "plan_send",
+    "positive_rate",
     "rate_limit_cache_alias",
     "reset_rate_limiters",
 ]
 
+# The auto-throttle's one logger name, shared with django_ses.sending.quota
+# (operators and the test suite filter on it).
 logger = logging.getLogger("django_ses.throttle")
-
-#: Seconds a fetched ``MaxSendRate`` is reused before it is read again.
-QUOTA_TTL = 600.0
-#: Seconds before a quota read that failed for a transient reason is retried.
-QUOTA_RETRY_AFTER = 60.0
-#: Error codes that mean the credentials may not read the quota (not transient).
-_DENIED_CODES = frozenset(
-    {
-        "AccessDenied",
-        "AccessDeniedException",
-        "UnauthorizedOperation",
-        "UnrecognizedClientException",
-        "InvalidClientTokenId",
-        "NotAuthorized",
-    }
-)
 
 #: How much later or earlier, relative to each other, sends may reach SES (network
 #: and scheduling jitter) without breaking the one-second guarantee, in seconds.
@@ -110,147 +84,14 @@ JITTER_MARGIN = 0.1
 WINDOW = 1.0 + JITTER_MARGIN
 
 
-# --------------------------------------------------------------------------- quota
-
-
-@dataclass(frozen=True)
-class _Quota:
-    rate: float | None  # None: could not be read, use the fallback setting
-    expires_at: float  # time.monotonic()
-
-
-_quota_lock = threading.Lock()
-_quota_cache: dict[str, _Quota] = {}
-_fetch_locks: dict[str, threading.Lock] = {}
-_warned_keys: set[str] = set()
-
-
-def configured_max_send_rate() -> float | None:
-    """Return the ``AWS_SES_MAX_SEND_RATE`` setting (sends per second), or ``None``.
-
-    Raises :class:`~django.core.exceptions.ImproperlyConfigured` when it is set
-    to something other than a positive number.
-    """
-    value = get_setting("AWS_SES_MAX_SEND_RATE")
-    if value is None:
-        return None
-    return _positive_rate(value, "AWS_SES_MAX_SEND_RATE", ImproperlyConfigured)
-
-
-def _positive_rate(value: object, name: str, error: Callable[[str], Exception]) -> float:
+def positive_rate(value: object, name: str, error: Callable[[str], Exception]) -> float:
+    """``value`` as a float, or ``error(reason)`` raised when it is not a positive number."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise error(f"{name} must be a positive number of sends per second, got {value!r}.")
     rate = float(value)
     if not math.isfinite(rate) or rate <= 0:
         raise error(f"{name} must be a positive number of sends per second, got {value!r}.")
     return rate
-
-
-def get_max_send_rate(
-    client: SESClient | SESV2Client | Any,
-    *,
-    use_v2: bool,
-    cache_key: str,
-    ttl: float = QUOTA_TTL,
-) -> float | None:
-    """Return the account's maximum send rate (sends per second), or ``None``.
-
-    Reads ``GetSendQuota`` (``use_v2=False``) or ``GetAccount`` (``use_v2=True``)
-    with ``client`` at most once per ``ttl`` seconds (default :data:`QUOTA_TTL`)
-    for each ``cache_key`` (build it from the account and region). If the call
-    fails (SES refuses it because the IAM policy lacks ``ses:GetSendQuota`` /
-    ``ses:GetAccount``, or SES cannot be reached), logs one warning for that key
-    and returns ``AWS_SES_MAX_SEND_RATE`` when it is set, else ``None``: no
-    throttling. A refusal is remembered for ``ttl``; other failures are retried
-    after :data:`QUOTA_RETRY_AFTER` seconds. Thread-safe.
-    """
-    cached = _cached_quota(cache_key)
-    if cached is None:
-        with _quota_lock:
-            fetch_lock = _fetch_locks.setdefault(cache_key, threading.Lock())
-        with fetch_lock:
-            # Another thread may have read it while this one waited.
-            cached = _cached_quota(cache_key)
-            if cached is None:
-                rate, lifetime = _fetch_max_send_rate(
-                    client, use_v2=use_v2, cache_key=cache_key, ttl=ttl
-                )
-                cached = _Quota(rate=rate, expires_at=time.monotonic() + lifetime)
-                with _quota_lock:
-                    _quota_cache[cache_key] = cached
-    if cached.rate is not None:
-        return cached.rate
-    return configured_max_send_rate()
-
-
-def _cached_quota(cache_key: str) -> _Quota | None:
-    with _quota_lock:
-        entry = _quota_cache.get(cache_key)
-    if entry is not None and entry.expires_at > time.monotonic():
-        return entry
-    return None
-
-
-def _fetch_max_send_rate(
-    client: Any, *, use_v2: bool, cache_key: str, ttl: float
-) -> tuple[float | None, float]:
-    """Return ``(MaxSendRate or None, seconds before asking SES again)``."""
-    retry_after = min(ttl, QUOTA_RETRY_AFTER)  # a transient failure is retried sooner
-    operation = "GetAccount" if use_v2 else "GetSendQuota"
-    try:
-        if use_v2:
-            value = client.get_account()["SendQuota"]["MaxSendRate"]
-        else:
-            value = client.get_send_quota()["MaxSendRate"]
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code", "")) or "error"
-        _warn_once(cache_key, operation, f"{code}: {error.get('Message', '')}".rstrip(": "))
-        return None, ttl if code in _DENIED_CODES else retry_after
-    except BotoCoreError as exc:
-        _warn_once(cache_key, operation, str(exc))
-        return None, retry_after
-    except (KeyError, TypeError) as exc:
-        _warn_once(cache_key, operation, f"the answer has no MaxSendRate ({exc!r})")
-        return None, retry_after
-    try:
-        return _positive_rate(value, "MaxSendRate", ValueError), ttl
-    except ValueError as exc:
-        _warn_once(cache_key, operation, str(exc))
-        return None, retry_after
-
-
-def _warn_once(cache_key: str, operation: str, reason: str) -> None:
-    with _quota_lock:
-        if cache_key in _warned_keys:
-            return
-        _warned_keys.add(cache_key)
-    try:
-        fallback = configured_max_send_rate()
-    except ImproperlyConfigured:
-        fallback = None
-    permission = "ses:GetAccount" if operation == "GetAccount" else "ses:GetSendQuota"
-    if fallback is not None:
-        outcome = f"falling back to AWS_SES_MAX_SEND_RATE = {fallback:g} sends per second"
-    else:
-        outcome = "sending is NOT throttled (AWS_SES_MAX_SEND_RATE is not set)"
-    logger.warning(
-        "django_ses auto-throttle could not read the SES send rate for %s with %s (%s); %s. "
-        "Allow %s in the IAM policy, or set AWS_SES_MAX_SEND_RATE to your account's "
-        "maximum send rate.",
-        cache_key,
-        operation,
-        reason,
-        outcome,
-        permission,
-    )
-
-
-def clear_quota_cache() -> None:
-    """Forget cached send rates and the keys already warned about."""
-    with _quota_lock:
-        _quota_cache.clear()
-        _warned_keys.clear()
 
 
 # ------------------------------------------------------------------------ schedule
@@ -317,7 +158,7 @@ class RateLimiter(abc.ABC):
 
     def __init__(self, rate: float, key: str) -> None:
         self.key = key
-        self._rate = _positive_rate(rate, "rate_per_second", ValueError)
+        self._rate = positive_rate(rate, "rate_per_second", ValueError)
 
     @property
     def rate(self) -> float:
@@ -326,7 +167,7 @@ class RateLimiter(abc.ABC):
 
     def set_rate(self, rate: float) -> None:
         """Change the rate (the account's quota changed); the schedule is kept."""
-        self._rate = _positive_rate(rate, "rate_per_second", ValueError)
+        self._rate = positive_rate(rate, "rate_per_second", ValueError)
 
     @abc.abstractmethod
     def clock(self) -> float:
@@ -420,8 +261,6 @@ class CacheRateLimiter(RateLimiter):
                 return start
 
     def _reserve_in_cache(self, count: int) -> float:
-        from django.core.cache import caches
-
         cache = caches[self.cache_alias]
         token = uuid.uuid4().hex
         if not self._take_lock(cache, token):
@@ -476,8 +315,6 @@ def rate_limit_cache_alias() -> str | None:
     alias = get_setting("AWS_SES_RATE_LIMIT_CACHE")
     if alias is None or alias == "":
         return None
-    from django.conf import settings
-
     if not isinstance(alias, str) or alias not in settings.CACHES:
         raise ImproperlyConfigured(
             f"AWS_SES_RATE_LIMIT_CACHE must name a cache in CACHES "
@@ -501,7 +338,7 @@ def build_rate_limiter(rate_per_second: float, key: str) -> RateLimiter:
     ``AWS_SES_RATE_LIMIT_CACHE`` names a Django cache, the limiter keeps its
     state in that cache and every process using it shares the rate.
     """
-    rate = _positive_rate(rate_per_second, "rate_per_second", ValueError)
+    rate = positive_rate(rate_per_second, "rate_per_second", ValueError)
     alias = rate_limit_cache_alias()
     with _registry_lock:
         limiter = _registry.get((key, alias))

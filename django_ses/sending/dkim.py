@@ -8,7 +8,8 @@ The private key is accepted exactly as users write it in ``settings.py``: a
 triple-quoted string that starts with a newline and may be indented, with
 ``\\n`` or ``\\r\\n`` line endings, or bytes. It is an RSA key in PEM form,
 PKCS#1 (``BEGIN RSA PRIVATE KEY``) or PKCS#8 (``BEGIN PRIVATE KEY``),
-unencrypted. A key that cannot be used raises :class:`DKIMKeyError` (a
+unencrypted. A key that cannot be used raises
+:class:`~django_ses.exceptions.DKIMKeyError` (an ``SESError`` and a
 ``ValueError``) that says what is wrong, never a dkimpy traceback.
 
 dkimpy is an optional dependency (``pip install django-ses[dkim]``) and is
@@ -24,11 +25,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django_ses.exceptions import DKIMError, DKIMKeyError, DKIMNotInstalledError
+
 __all__ = [
     "DEFAULT_SIGNED_HEADERS",
-    "DKIMError",
-    "DKIMKeyError",
-    "DKIMNotInstalledError",
     "DKIMPrivateKey",
     "dkimpy_available",
     "load_private_key",
@@ -53,18 +53,6 @@ _PEM_BLOCK = re.compile(
     rb"-----BEGIN (?P<label>[A-Z0-9 ]+)-----\n(?P<body>.*?)\n?-----END (?P=label)-----",
     re.DOTALL,
 )
-
-
-class DKIMError(ValueError):
-    """DKIM signing cannot be done with the given settings or message."""
-
-
-class DKIMKeyError(DKIMError):
-    """``DKIM_PRIVATE_KEY`` (or the ``dkim_key`` keyword) is not a usable private key."""
-
-
-class DKIMNotInstalledError(DKIMError, ImportError):
-    """DKIM settings are present but dkimpy is not installed."""
 
 
 @dataclass(frozen=True)

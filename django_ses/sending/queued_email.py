@@ -12,7 +12,7 @@ payload, format ``django_ses.queued/1``::
     {
         "format": "django_ses.queued/1",
         "delivery_id": "5f0c…",            # unique per queued message
-        "backend": "django_ses.queued_backend.QueuedSESBackend",
+        "backend": "django_ses.QueuedSESBackend",
         "mailer": null,                    # Django 6.1 MAILERS alias, if any
         "options": {"use_ses_v2": true},   # constructor keywords (never credentials)
         "raw_message": "RnJvbTog…",        # base64 of the raw MIME
@@ -42,7 +42,9 @@ from typing import Any
 from django.core.mail import EmailMessage
 
 from django_ses.exceptions import InvalidMessageError
-from django_ses.message import Envelope, Recipient
+from django_ses.sending.mime import Recipient
+from django_ses.sending.payload import EmailPayload
+from django_ses.sending.request import Envelope
 
 __all__ = ["PAYLOAD_FORMAT", "QueuedEmail"]
 
@@ -67,12 +69,38 @@ class QueuedEmail:
     subject: str = ""
     from_email: str = ""
     #: The dotted path of the backend class the worker sends with.
-    backend: str = "django_ses.queued_backend.QueuedSESBackend"
+    backend: str = "django_ses.QueuedSESBackend"
     #: JSON-safe constructor keywords of that backend.
     options: Mapping[str, Any] = field(default_factory=dict)
     #: The Django 6.1 ``MAILERS`` alias the backend came from, if any.
     mailer: str | None = None
     delivery_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @classmethod
+    def of(cls, payload: EmailPayload, **metadata: Any) -> QueuedEmail:
+        """The queued form of ``payload``; ``metadata`` are the other fields."""
+        return cls(
+            raw=payload.raw,
+            recipients=payload.recipients,
+            sender=payload.sender,
+            envelope=payload.envelope,
+            configuration_set=payload.configuration_set,
+            tags=payload.tags,
+            suppressed_recipients=payload.suppressed,
+            **metadata,
+        )
+
+    def email_payload(self) -> EmailPayload:
+        """What the worker sends (every recipient; it drops the ones already accepted)."""
+        return EmailPayload(
+            raw=self.raw,
+            recipients=self.recipients,
+            sender=self.sender,
+            envelope=self.envelope,
+            configuration_set=self.configuration_set,
+            tags=dict(self.tags),
+            suppressed=self.suppressed_recipients,
+        )
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON-safe ``dict`` a task is enqueued with."""

@@ -1,13 +1,13 @@
-"""From a Django ``EmailMessage`` to what SES receives. Pure functions, no I/O.
+"""From a Django ``EmailMessage`` to the raw MIME SES receives. Pure functions, no I/O.
 
 * :func:`render_mime` builds the raw MIME bytes (CRLF line endings), without
   Bcc, without django_ses's control header ``X-SES-CONFIGURATION-SET`` and
   without the result keys (``message_id``, ``request_id``, ``status``) that
   the backend stores in ``extra_headers`` for django-ses compatibility.
-* :func:`message_recipients` lists the envelope recipients (To, Cc, Bcc).
-* :func:`configuration_set_header`, :func:`merge_tags`,
-  :func:`chunk_recipients`, :func:`check_size`, :func:`encode_address` and
-  :func:`v1_send_params` / :func:`v2_send_params` build the API request.
+* :func:`message_recipients` lists the envelope recipients (To, Cc, Bcc);
+  :func:`parse_address` / :func:`encode_address` check and encode addresses.
+* :func:`configuration_set_header` and :func:`check_size` read and check the
+  message for the request (built by :mod:`django_ses.sending.request`).
 
 Everything that is wrong with a message raises
 :class:`~django_ses.exceptions.InvalidMessageError` before any API call.
@@ -20,7 +20,7 @@ import email.errors
 import email.policy
 import inspect
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import formataddr, getaddresses
 from typing import Any, Literal
@@ -31,28 +31,18 @@ from django_ses.exceptions import InvalidMessageError, MessageTooLargeError
 
 __all__ = [
     "CONFIGURATION_SET_HEADER",
-    "MAX_DESTINATIONS_PER_CALL",
     "RESULT_KEYS",
     "SIZE_LIMITS",
-    "Envelope",
     "Recipient",
     "check_size",
-    "chunk_recipients",
     "configuration_set_header",
     "encode_address",
-    "merge_tags",
     "message_recipients",
     "parse_address",
     "render_mime",
-    "v1_send_params",
-    "v2_send_params",
-    "validate_tags",
 ]
 
 Api = Literal["v1", "v2"]
-
-#: SES accepts at most 50 destinations (To + Cc + Bcc) per call.
-MAX_DESTINATIONS_PER_CALL = 50
 
 #: The largest raw message each API accepts, attachments included.
 SIZE_LIMITS: dict[Api, int] = {"v1": 10 * 1024 * 1024, "v2": 40 * 1024 * 1024}
@@ -82,26 +72,9 @@ _SINGLETON_HEADERS = frozenset(
     }
 )
 
-# SES message tags: ASCII letters, digits, "_" and "-", at most 256 characters.
-_TAG_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _QUOTED_LOCAL = re.compile(r'"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*"')
 _DOMAIN_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
-
-
-@dataclass(frozen=True)
-class Envelope:
-    """The per-backend parts of a send request (settings and constructor keywords).
-
-    Addresses are already encoded for the API (see :func:`encode_address`).
-    """
-
-    from_email: str | None = None
-    return_path: str | None = None
-    source_arn: str | None = None
-    from_arn: str | None = None
-    return_path_arn: str | None = None
-    global_endpoint_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -221,43 +194,6 @@ def configuration_set_header(message: EmailMessage) -> str | None:
     return None
 
 
-def validate_tags(tags: Mapping[str, Any], *, origin: str) -> dict[str, str]:
-    """Return ``tags`` as ``{name: value}`` strings, or raise :class:`InvalidMessageError`.
-
-    SES allows only ASCII letters, digits, ``_`` and ``-`` in tag names and
-    values, 1 to 256 characters each. Integers are accepted as values.
-    """
-    if not isinstance(tags, Mapping):
-        raise InvalidMessageError(
-            f"{origin} must be a mapping of tag names to values, not {type(tags).__name__}."
-        )
-    clean: dict[str, str] = {}
-    for name, value in tags.items():
-        if not isinstance(name, str) or not _TAG_PATTERN.fullmatch(name):
-            raise InvalidMessageError(
-                f"Invalid SES tag name {name!r} in {origin}: use 1-256 ASCII letters, "
-                "digits, '_' or '-'."
-            )
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str) or not _TAG_PATTERN.fullmatch(value):
-            raise InvalidMessageError(
-                f"Invalid value {value!r} for SES tag {name!r} in {origin}: use 1-256 ASCII "
-                "letters, digits, '_' or '-'."
-            )
-        clean[name] = value
-    return clean
-
-
-def merge_tags(
-    default_tags: Mapping[str, Any] | None, message_tags: Mapping[str, Any] | None
-) -> dict[str, str]:
-    """The message's tags over the default tags, validated."""
-    merged = validate_tags(default_tags or {}, origin="AWS_SES_DEFAULT_TAGS")
-    merged.update(validate_tags(message_tags or {}, origin="message.ses_tags"))
-    return merged
-
-
 def _header_value_problem(value: Any) -> str | None:
     text = value if isinstance(value, str) else None
     if text is not None and ("\r" in text or "\n" in text):
@@ -358,79 +294,3 @@ def check_size(raw: bytes, api: Api) -> None:
     limit = SIZE_LIMITS[api]
     if len(raw) > limit:
         raise MessageTooLargeError(len(raw), limit, api)
-
-
-def chunk_recipients(
-    recipients: Sequence[Recipient], size: int = MAX_DESTINATIONS_PER_CALL
-) -> list[list[Recipient]]:
-    """Split ``recipients`` into consecutive groups of at most ``size``."""
-    return [list(recipients[i : i + size]) for i in range(0, len(recipients), size)]
-
-
-def _tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
-    return [{"Name": name, "Value": value} for name, value in tags.items()]
-
-
-def v1_send_params(
-    raw: bytes,
-    recipients: Iterable[Recipient],
-    *,
-    sender: str | None,
-    envelope: Envelope,
-    configuration_set: str | None,
-    tags: Mapping[str, str],
-) -> dict[str, Any]:
-    """Keyword arguments of SES v1 ``send_raw_email`` for one group of recipients."""
-    params: dict[str, Any] = {
-        "RawMessage": {"Data": raw},
-        "Destinations": [r.destination for r in recipients],
-    }
-    if sender:
-        params["Source"] = sender
-    if envelope.source_arn:
-        params["SourceArn"] = envelope.source_arn
-    if envelope.from_arn:
-        params["FromArn"] = envelope.from_arn
-    if envelope.return_path_arn:
-        params["ReturnPathArn"] = envelope.return_path_arn
-    if configuration_set:
-        params["ConfigurationSetName"] = configuration_set
-    if tags:
-        params["Tags"] = _tag_list(tags)
-    return params
-
-
-def v2_send_params(
-    raw: bytes,
-    recipients: Iterable[Recipient],
-    *,
-    sender: str | None,
-    envelope: Envelope,
-    configuration_set: str | None,
-    tags: Mapping[str, str],
-) -> dict[str, Any]:
-    """Keyword arguments of SES v2 ``send_email`` (raw content) for one group of recipients."""
-    destination: dict[str, list[str]] = {}
-    field_names = {"to": "ToAddresses", "cc": "CcAddresses", "bcc": "BccAddresses"}
-    for recipient in recipients:
-        destination.setdefault(field_names[recipient.kind], []).append(recipient.destination)
-    params: dict[str, Any] = {
-        "Destination": destination,
-        "Content": {"Raw": {"Data": raw}},
-    }
-    if sender:
-        params["FromEmailAddress"] = sender
-    identity_arn = envelope.from_arn or envelope.source_arn
-    if identity_arn:
-        params["FromEmailAddressIdentityArn"] = identity_arn
-    if envelope.return_path:
-        params["FeedbackForwardingEmailAddress"] = envelope.return_path
-    if envelope.return_path_arn:
-        params["FeedbackForwardingEmailAddressIdentityArn"] = envelope.return_path_arn
-    if configuration_set:
-        params["ConfigurationSetName"] = configuration_set
-    if tags:
-        params["EmailTags"] = _tag_list(tags)
-    if envelope.global_endpoint_id:
-        params["EndpointId"] = envelope.global_endpoint_id
-    return params

@@ -13,7 +13,7 @@ SENT: Status = "sent"
 FAILED: Status = "failed"
 SUPPRESSED: Status = "suppressed"
 UNKNOWN: Status = "unknown"
-#: Only from :class:`~django_ses.queued_backend.QueuedSESBackend`: handed to a task.
+#: Only from :class:`~django_ses.backends.queued.QueuedSESBackend`: handed to a task.
 QUEUED: Status = "queued"
 
 

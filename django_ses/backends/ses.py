@@ -1,0 +1,252 @@
+"""``django_ses.SESBackend``: a Django email backend that sends through Amazon SES.
+
+Messages go out as raw MIME, through SES v1 ``SendRawEmail`` (the default) or
+SES v2 ``SendEmail`` with ``Content.Raw`` (``USE_SES_V2 = True``).
+
+A call to :meth:`SESBackend.send_messages` runs the sending pipeline
+(:mod:`django_ses.sending`): the keywords and settings were resolved into
+:class:`~django_ses.sending.options.SendOptions` when the backend was built;
+every message is prepared into an immutable payload
+(:mod:`~django_ses.sending.batch`: recipients checked and filtered through the
+blacklist, configuration set and tags resolved, MIME rendered, DKIM-signed,
+size-checked), and nothing is sent if a message is invalid, unless
+``fail_silently`` is set; then the :class:`~django_ses.sending.sender.Sender`
+sends each payload in calls of at most 50 recipients, throttled when
+``AWS_SES_AUTO_THROTTLE`` is on.
+
+Each message then carries ``message.ses_status`` (see
+:mod:`django_ses.sending.status`), written once, from its outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.mail import EmailMessage
+from django.core.mail.backends.base import BaseEmailBackend
+
+from django_ses import transport
+from django_ses.exceptions import SESError, from_botocore_error
+from django_ses.sending import quota, throttle
+from django_ses.sending.batch import send_batch
+from django_ses.sending.options import UNSET, SendOptions
+from django_ses.sending.result import announce_sent, record
+from django_ses.sending.sender import Sender
+
+__all__ = ["SESBackend"]
+
+logger = logging.getLogger(__name__)
+
+
+class SESBackend(BaseEmailBackend):
+    """An email backend that sends messages through Amazon SES.
+
+    Every keyword is optional and falls back to its setting (see the settings
+    reference). A keyword that is passed wins over the setting, even ``False``
+    or ``0``; ``None`` means "use the setting", except for
+    ``aws_auto_throttle``, where ``None`` turns throttling off as the setting
+    does. On Django 6.1 the keywords are also the ``OPTIONS`` of a ``MAILERS``
+    entry.
+    """
+
+    def __init__(
+        self,
+        fail_silently: bool = False,
+        aws_session_profile: str | None = UNSET,
+        aws_access_key: str | None = UNSET,
+        aws_secret_key: str | None = UNSET,
+        aws_session_token: str | None = UNSET,
+        aws_region_name: str | None = UNSET,
+        aws_region_endpoint: str | None = UNSET,
+        aws_auto_throttle: float | None = UNSET,
+        aws_config: Any = UNSET,
+        dkim_domain: str | None = UNSET,
+        dkim_key: str | bytes | None = UNSET,
+        dkim_selector: str | None = UNSET,
+        dkim_headers: Sequence[str] | str | None = UNSET,
+        ses_source_arn: str | None = UNSET,
+        ses_from_arn: str | None = UNSET,
+        ses_return_path_arn: str | None = UNSET,
+        use_ses_v2: bool | None = UNSET,
+        aws_global_endpoint_id: str | None = UNSET,
+        *,
+        alias: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # fail_silently is not passed on: Django 6.1 deprecates it in the base
+        # class and rejects it from MAILERS. Unknown keywords are, so Django
+        # reports them its own way (InvalidMailer for a MAILERS entry).
+        super().__init__(alias=alias, **kwargs)
+        self.fail_silently = bool(fail_silently)
+        #: The keywords and settings this backend sends with, resolved once.
+        self.options = SendOptions.resolve(
+            aws_session_profile=aws_session_profile,
+            aws_access_key=aws_access_key,
+            aws_secret_key=aws_secret_key,
+            aws_session_token=aws_session_token,
+            aws_region_name=aws_region_name,
+            aws_region_endpoint=aws_region_endpoint,
+            aws_auto_throttle=aws_auto_throttle,
+            aws_config=aws_config,
+            dkim_domain=dkim_domain,
+            dkim_key=dkim_key,
+            dkim_selector=dkim_selector,
+            dkim_headers=dkim_headers,
+            ses_source_arn=ses_source_arn,
+            ses_from_arn=ses_from_arn,
+            ses_return_path_arn=ses_return_path_arn,
+            use_ses_v2=use_ses_v2,
+            aws_global_endpoint_id=aws_global_endpoint_id,
+        )
+        self.connection: Any = None
+        self._owns_connection = False
+
+    # django-ses's attribute names for the resolved options.
+    dkim_domain = property(lambda self: self.options.dkim_domain)
+    dkim_key = property(lambda self: self.options.dkim_key)
+    dkim_selector = property(lambda self: self.options.dkim_selector)
+    dkim_headers = property(lambda self: self.options.dkim_headers)
+    ses_source_arn = property(lambda self: self.options.source_arn)
+    ses_from_arn = property(lambda self: self.options.from_arn)
+    ses_return_path_arn = property(lambda self: self.options.return_path_arn)
+
+    # ------------------------------------------------------------------ client
+
+    @property
+    def client_settings(self) -> transport.ClientSettings:
+        """What the boto3 client of this backend is built from."""
+        return self.options.client_settings()
+
+    def create_session(self) -> Any:
+        """Return the boto3 session the client is built from (a subclass hook).
+
+        The default session uses the configured keys or profile, and its client
+        is shared by every backend instance of the process. When a subclass
+        overrides this method, each backend instance builds its client from the
+        session it returns, on :meth:`open`, and closes it on :meth:`close`.
+        """
+        return transport.create_session(self.client_settings)
+
+    def uses_default_session(self) -> bool:
+        """True unless a subclass overrides :meth:`create_session` (then clients are not shared)."""
+        return type(self).create_session is SESBackend.create_session
+
+    def open(self) -> bool:
+        """Get the SES client. Returns True when this call got it, False otherwise.
+
+        False means the backend was already open, or, with ``fail_silently``,
+        that the client could not be built (the error is logged).
+        """
+        try:
+            return self._open()
+        except SESError as error:
+            if not self.fail_silently:
+                raise
+            logger.warning("django_ses: could not get an SES client: %s", error)
+            return False
+
+    def _open(self) -> bool:
+        if self.connection is not None:
+            return False
+        settings = self.client_settings
+        try:
+            if self.uses_default_session():
+                client = transport.shared_client(settings)
+                owned = False
+            else:
+                client = transport.build_client(self.create_session(), settings)
+                owned = True
+        except Exception as error:
+            typed = from_botocore_error(error)
+            if typed is None:
+                raise
+            raise typed from error
+        self.connection = client
+        self._owns_connection = owned
+        return True
+
+    def close(self) -> None:
+        """Release the client (a client from an overridden ``create_session`` is closed)."""
+        client, owned = self.connection, self._owns_connection
+        self.connection = None
+        self._owns_connection = False
+        if client is not None and owned:
+            close = getattr(client, "close", None)
+            if callable(close):
+                close()
+
+    # ---------------------------------------------------------------- throttle
+
+    @property
+    def throttle_key(self) -> str:
+        """Identifies the SES account and region whose send rate is shared."""
+        return self.options.throttle_key
+
+    def get_rate_limit(self) -> float | None:
+        """Return the account's maximum send rate (sends per second), or ``None``.
+
+        A subclass hook: the backend sends at most this rate times
+        ``AWS_SES_AUTO_THROTTLE``. ``None`` means "unknown": no throttling.
+        """
+        opened = self._open()
+        try:
+            return quota.get_max_send_rate(
+                self.connection, use_v2=self.options.use_ses_v2, cache_key=self.throttle_key
+            )
+        finally:
+            if opened:
+                self.close()
+
+    def rate_limiter(self) -> throttle.RateLimiter | None:
+        """The limiter sends wait on, or ``None`` when sending is not throttled."""
+        if not self.options.throttle:
+            return None
+        rate = self.get_rate_limit()
+        if not rate:
+            return None
+        return throttle.build_rate_limiter(float(rate) * self.options.throttle, self.throttle_key)
+
+    def open_sender(self) -> Sender:
+        """Open the client (unless it is open) and the limiter; return the sender.
+
+        Use it as a context manager: leaving it closes the client it opened.
+        boto3/botocore errors are raised as typed
+        :class:`~django_ses.exceptions.SESError`.
+        """
+        opened = False
+        try:
+            opened = self._open()
+            limiter = self.rate_limiter()
+        except Exception as error:
+            if opened:
+                self.close()
+            typed = from_botocore_error(error)
+            if typed is None or typed is error:
+                raise
+            raise typed from error
+        return Sender(
+            self.connection,
+            limiter,
+            use_ses_v2=self.options.use_ses_v2,
+            on_close=self.close if opened else None,
+        )
+
+    # ------------------------------------------------------------------ sending
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        """Send ``email_messages``; return how many SES accepted (0 for none)."""
+        sent = 0
+        outcomes = send_batch(
+            list(email_messages or ()),
+            self.options,
+            fail_silently=self.fail_silently,
+            open_sender=self.open_sender,
+        )
+        for outcome in outcomes:
+            record(outcome)
+            if outcome.status.sent:
+                sent += 1
+                announce_sent(type(self), outcome.message)
+        return sent

@@ -1,0 +1,161 @@
+"""One ``send_messages()`` call: every message prepared before any is sent, then sent.
+
+:func:`prepare_batch` is a generator: it yields the :class:`~django_ses.sending.result.Outcome`
+of every message that will not be sent (invalid, or every recipient
+suppressed) and returns the ``(message, payload)`` pairs to send. Without
+``fail_silently``, an invalid message makes it yield a failed outcome for every
+message and then raise that message's error, so nothing of the batch is sent.
+
+:func:`send_batch` runs the whole call for :class:`~django_ses.SESBackend`:
+it yields each message's outcome as it is settled, and raises (after the
+outcomes of the messages not attempted) what must reach the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Generator, Iterator, Sequence
+
+from django.core.mail import EmailMessage
+
+from django_ses.exceptions import InvalidMessageError, SESError
+from django_ses.sending import mime
+from django_ses.sending.options import SendOptions
+from django_ses.sending.payload import EmailPayload, build_payload
+from django_ses.sending.result import Outcome, aborted, failed, forget_previous_result
+from django_ses.sending.sender import Sender
+from django_ses.sending.status import SUPPRESSED, SESStatus
+from django_ses.sending.suppression import Suppression
+
+__all__ = ["Sendable", "prepare_batch", "send_batch"]
+
+logger = logging.getLogger(__name__)
+
+#: A message and its payload, ready to send.
+Sendable = tuple[EmailMessage, EmailPayload]
+#: A message and its payload, or the reason it cannot be sent.
+_Prepared = tuple[EmailMessage, EmailPayload | BaseException]
+
+
+def prepare_batch(
+    messages: Sequence[EmailMessage], options: SendOptions, *, fail_silently: bool
+) -> Generator[Outcome, None, list[Sendable]]:
+    """Yield the outcomes of the messages that will not be sent; return the others."""
+    for message in messages:
+        forget_previous_result(message)
+    try:
+        prepared = _prepare_all(messages, options)
+    except Exception as error:
+        # The blacklist query failed, for example: nothing was attempted.
+        for message in messages:
+            yield failed(message, error)
+        raise
+    refusal = None if fail_silently else _first_refusal(prepared)
+    if refusal is not None:
+        for message, item in prepared:
+            yield failed(message, item if isinstance(item, BaseException) else aborted(refusal))
+        raise refusal
+    sendable: list[Sendable] = []
+    for message, item in prepared:
+        if isinstance(item, BaseException):
+            logger.warning("django_ses: message not sent: %s", item)
+            yield failed(message, item)
+        elif not item.recipients:
+            yield Outcome(message, SESStatus(SUPPRESSED, suppressed_recipients=item.suppressed))
+        else:
+            sendable.append((message, item))
+    return sendable
+
+
+def _first_refusal(prepared: list[_Prepared]) -> BaseException | None:
+    """The first error that stops the batch (a message without recipients does not)."""
+    for message, item in prepared:
+        if isinstance(item, BaseException) and not _has_no_recipients(message, item):
+            return item
+    return None
+
+
+def _has_no_recipients(message: EmailMessage, error: BaseException) -> bool:
+    return isinstance(error, InvalidMessageError) and not message.recipients()
+
+
+def _prepare_all(messages: Sequence[EmailMessage], options: SendOptions) -> list[_Prepared]:
+    try:
+        envelope = options.envelope()
+    except InvalidMessageError as error:
+        return [(message, error) for message in messages]
+    recipients: dict[int, list[mime.Recipient] | InvalidMessageError] = {}
+    for message in messages:
+        try:
+            recipients[id(message)] = mime.message_recipients(message)
+        except InvalidMessageError as error:
+            recipients[id(message)] = error
+    suppression = Suppression.lookup(
+        (r.address for group in recipients.values() if isinstance(group, list) for r in group),
+        enabled=options.use_blacklist,
+    )
+    prepared: list[_Prepared] = []
+    for message in messages:
+        group = recipients[id(message)]
+        if isinstance(group, InvalidMessageError):
+            prepared.append((message, group))
+            continue
+        try:
+            payload = build_payload(
+                message, group, options=options, envelope=envelope, suppression=suppression
+            )
+        except (InvalidMessageError, ValueError) as error:
+            prepared.append((message, error))
+        else:
+            prepared.append((message, payload))
+    return prepared
+
+
+def send_batch(
+    messages: Sequence[EmailMessage],
+    options: SendOptions,
+    *,
+    fail_silently: bool,
+    open_sender: Callable[[], Sender],
+) -> Iterator[Outcome]:
+    """The outcome of each message, in order, as it is settled (then any error).
+
+    ``open_sender`` is called once, when there is something to send.
+    """
+    if not messages:
+        return
+    sendable = yield from prepare_batch(messages, options, fail_silently=fail_silently)
+    if not sendable:
+        return
+    try:
+        sender = open_sender()
+    except Exception as error:
+        for message, _ in sendable:
+            yield failed(message, error)
+        if not isinstance(error, SESError) or not fail_silently:
+            raise
+        logger.warning("django_ses: could not get an SES client: %s", error)
+        return
+    with sender:
+        yield from _send_all(sendable, sender, fail_silently=fail_silently)
+
+
+def _send_all(
+    sendable: list[Sendable], sender: Sender, *, fail_silently: bool
+) -> Iterator[Outcome]:
+    for index, (message, payload) in enumerate(sendable):
+        outcome = sender.send(message, payload)
+        yield outcome
+        error = outcome.status.error
+        if error is None:
+            continue
+        if isinstance(error, SESError) and fail_silently:
+            logger.warning("django_ses: message not sent: %s", error)
+            continue
+        # Not an AWS error (a bug in an event hook, KeyboardInterrupt…), or
+        # not fail_silently: truthful statuses for the rest of the batch.
+        for rest, _ in sendable[index + 1 :]:
+            yield failed(rest, aborted(error))
+        if isinstance(error, SESError):
+            raise error from error.__cause__
+        raise error

@@ -1,0 +1,209 @@
+"""The backend's options: constructor keywords and settings, resolved once.
+
+:meth:`SendOptions.resolve` turns the keywords of
+:class:`~django_ses.backends.ses.SESBackend` into a frozen
+:class:`SendOptions`. A keyword that was passed wins over its setting, even
+``False`` or ``0``; ``None`` (or not passing it) means "use the setting",
+except for ``aws_auto_throttle``, where ``None`` turns throttling off as the
+setting does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+from django_ses import transport
+from django_ses.conf import get_setting
+from django_ses.sending import mime
+from django_ses.sending.request import Envelope
+
+__all__ = ["UNSET", "SendOptions"]
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+#: Default of every constructor keyword: "not passed, use the setting".
+UNSET: Any = _Unset()
+
+DEFAULT_AUTO_THROTTLE = 0.5
+DEFAULT_DKIM_SELECTOR = "ses"
+DEFAULT_DKIM_HEADERS: tuple[str, ...] = ("From", "To", "Cc", "Subject")
+
+#: ``AWS_SES_CONFIGURATION_SET``: a name, or a callable returning one per message.
+ConfigurationSetting = str | Callable[..., str | None] | None
+
+
+def _option(value: Any, setting: str, default: Any = None, fallbacks: tuple[str, ...] = ()) -> Any:
+    """A keyword that was passed (even ``False`` or ``0``) wins; ``None`` means "the setting"."""
+    if value is not UNSET and value is not None:
+        return value
+    return get_setting(setting, default, fallbacks=fallbacks)
+
+
+def _throttle_factor(value: Any) -> float | None:
+    if value is None or value is False or value == 0:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ImproperlyConfigured(
+            f"AWS_SES_AUTO_THROTTLE (aws_auto_throttle) is {value!r}; use a number between "
+            "0 and 1 (the share of the account's maximum send rate), or None to turn "
+            "throttling off."
+        )
+    return float(value)
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    """Everything a send depends on besides the message, resolved from keywords and settings."""
+
+    region_name: str
+    session_profile: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: str | None = field(default=None, repr=False)
+    session_token: str | None = field(default=None, repr=False)
+    config: Any = field(default=None, compare=False)  # botocore.config.Config
+    use_ses_v2: bool = False
+    global_endpoint_id: str | None = None
+    endpoint_url: str | None = None
+    #: The share of the account's send rate to use; ``None``: no throttling.
+    throttle: float | None = DEFAULT_AUTO_THROTTLE
+    dkim_domain: str | None = None
+    dkim_key: str | bytes | None = field(default=None, repr=False)
+    dkim_selector: str = DEFAULT_DKIM_SELECTOR
+    dkim_headers: Sequence[str] | str = DEFAULT_DKIM_HEADERS
+    source_arn: str | None = None
+    from_arn: str | None = None
+    return_path_arn: str | None = None
+    from_email: str | None = None
+    return_path: str | None = None
+    configuration_set: ConfigurationSetting = None
+    default_tags: Mapping[str, Any] | None = None
+    use_blacklist: bool = False
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        aws_session_profile: str | None = UNSET,
+        aws_access_key: str | None = UNSET,
+        aws_secret_key: str | None = UNSET,
+        aws_session_token: str | None = UNSET,
+        aws_region_name: str | None = UNSET,
+        aws_region_endpoint: str | None = UNSET,
+        aws_auto_throttle: float | None = UNSET,
+        aws_config: Any = UNSET,
+        dkim_domain: str | None = UNSET,
+        dkim_key: str | bytes | None = UNSET,
+        dkim_selector: str | None = UNSET,
+        dkim_headers: Sequence[str] | str | None = UNSET,
+        ses_source_arn: str | None = UNSET,
+        ses_from_arn: str | None = UNSET,
+        ses_return_path_arn: str | None = UNSET,
+        use_ses_v2: bool | None = UNSET,
+        aws_global_endpoint_id: str | None = UNSET,
+    ) -> SendOptions:
+        """The options for these constructor keywords (``UNSET``: use the setting).
+
+        Raises :class:`~django.core.exceptions.ImproperlyConfigured` for a bad
+        combination or value.
+        """
+        v2 = bool(_option(use_ses_v2, "USE_SES_V2", False))
+        global_endpoint_id = _option(aws_global_endpoint_id, "AWS_SES_GLOBAL_ENDPOINT_ID") or None
+        if global_endpoint_id and not v2:
+            raise ImproperlyConfigured(
+                "AWS_SES_GLOBAL_ENDPOINT_ID (aws_global_endpoint_id) needs SES API v2: "
+                "set USE_SES_V2 = True (or pass use_ses_v2=True)."
+            )
+        region_keyword = None if aws_region_name is UNSET else aws_region_name
+        if aws_auto_throttle is UNSET:
+            throttle = get_setting("AWS_SES_AUTO_THROTTLE", DEFAULT_AUTO_THROTTLE)
+        else:
+            throttle = aws_auto_throttle
+        return cls(
+            session_profile=_option(
+                aws_session_profile, "AWS_SES_SESSION_PROFILE", fallbacks=("AWS_SESSION_PROFILE",)
+            ),
+            access_key_id=_option(
+                aws_access_key, "AWS_SES_ACCESS_KEY_ID", fallbacks=("AWS_ACCESS_KEY_ID",)
+            ),
+            secret_access_key=_option(
+                aws_secret_key, "AWS_SES_SECRET_ACCESS_KEY", fallbacks=("AWS_SECRET_ACCESS_KEY",)
+            ),
+            session_token=_option(
+                aws_session_token, "AWS_SES_SESSION_TOKEN", fallbacks=("AWS_SESSION_TOKEN",)
+            ),
+            region_name=transport.resolve_region(region_keyword),
+            config=_option(aws_config, "AWS_SES_CONFIG"),
+            use_ses_v2=v2,
+            global_endpoint_id=global_endpoint_id,
+            endpoint_url=transport.resolve_endpoint_url(
+                endpoint_keyword=None if aws_region_endpoint is UNSET else aws_region_endpoint,
+                region_keyword=region_keyword,
+                global_endpoint_id=global_endpoint_id,
+            ),
+            throttle=_throttle_factor(throttle),
+            dkim_domain=_option(dkim_domain, "DKIM_DOMAIN"),
+            dkim_key=_option(dkim_key, "DKIM_PRIVATE_KEY"),
+            dkim_selector=_option(dkim_selector, "DKIM_SELECTOR", DEFAULT_DKIM_SELECTOR),
+            dkim_headers=_option(dkim_headers, "DKIM_HEADERS", DEFAULT_DKIM_HEADERS),
+            source_arn=_option(ses_source_arn, "AWS_SES_SOURCE_ARN"),
+            from_arn=_option(ses_from_arn, "AWS_SES_FROM_ARN"),
+            return_path_arn=_option(ses_return_path_arn, "AWS_SES_RETURN_PATH_ARN"),
+            from_email=get_setting("AWS_SES_FROM_EMAIL") or None,
+            return_path=get_setting("AWS_SES_RETURN_PATH") or None,
+            configuration_set=get_setting("AWS_SES_CONFIGURATION_SET"),
+            default_tags=get_setting("AWS_SES_DEFAULT_TAGS"),
+            use_blacklist=bool(get_setting("AWS_SES_USE_BLACKLIST", False)),
+        )
+
+    @property
+    def api(self) -> mime.Api:
+        """``"v2"`` (``SendEmail``) or ``"v1"`` (``SendRawEmail``)."""
+        return "v2" if self.use_ses_v2 else "v1"
+
+    def client_settings(self) -> transport.ClientSettings:
+        """What the boto3 client is built from."""
+        return transport.ClientSettings(
+            service_name="sesv2" if self.use_ses_v2 else "ses",
+            region_name=self.region_name,
+            endpoint_url=self.endpoint_url,
+            access_key_id=self.access_key_id or None,
+            secret_access_key=self.secret_access_key or None,
+            session_token=self.session_token or None,
+            profile_name=self.session_profile or None,
+            config=self.config,
+        )
+
+    @property
+    def throttle_key(self) -> str:
+        """Identifies the SES account and region whose send rate is shared."""
+        account = self.access_key_id or self.session_profile or "default-credentials"
+        # The key ends up in cache keys and log lines: never show the access key id itself.
+        digest = hashlib.sha256(account.encode()).hexdigest()[:16]
+        return f"{digest}@{self.region_name}"
+
+    def envelope(self) -> Envelope:
+        """The request parameters that come from settings and keywords.
+
+        Raises :class:`~django_ses.exceptions.InvalidMessageError` when
+        ``AWS_SES_RETURN_PATH`` is not a valid address.
+        """
+        return_path = None
+        if self.use_ses_v2 and self.return_path:
+            return_path = mime.encode_address(self.return_path, field="AWS_SES_RETURN_PATH")
+        return Envelope(
+            from_email=self.from_email,
+            return_path=return_path,
+            source_arn=self.source_arn or None,
+            from_arn=self.from_arn or None,
+            return_path_arn=self.return_path_arn or None,
+            global_endpoint_id=self.global_endpoint_id if self.use_ses_v2 else None,
+        )

@@ -1,0 +1,118 @@
+"""One message rendered for SES: the immutable :class:`EmailPayload`, and how it is built.
+
+:func:`build_payload` is the message-building step of the pipeline: recipients
+filtered through the blacklist, sender, configuration set, tags, raw MIME,
+DKIM signature, size check. The sender (:mod:`django_ses.sending.sender`)
+and the queue (:mod:`django_ses.sending.queued_email`) take the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.core.mail import EmailMessage
+
+from django_ses.exceptions import InvalidMessageError
+from django_ses.sending import dkim, mime, request
+from django_ses.sending.options import SendOptions
+from django_ses.sending.request import Envelope
+from django_ses.sending.suppression import Suppression
+
+__all__ = ["EmailPayload", "build_payload"]
+
+
+@dataclass(frozen=True)
+class EmailPayload:
+    """One message, ready to send: raw MIME and the request parameters.
+
+    ``recipients`` is empty when every recipient was suppressed by the blacklist.
+    """
+
+    raw: bytes
+    recipients: tuple[mime.Recipient, ...]
+    sender: str | None = None
+    envelope: Envelope = field(default_factory=Envelope)
+    configuration_set: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    #: The recipients removed by the blacklist.
+    suppressed: tuple[str, ...] = ()
+
+    def chunks(self) -> list[list[mime.Recipient]]:
+        """The recipients, in groups of at most 50: one API call each."""
+        return request.chunk_recipients(self.recipients)
+
+
+def build_payload(
+    message: EmailMessage,
+    recipients: Sequence[mime.Recipient],
+    *,
+    options: SendOptions,
+    envelope: Envelope,
+    suppression: Suppression,
+) -> EmailPayload:
+    """Render ``message`` for SES.
+
+    Raises :class:`~django_ses.exceptions.InvalidMessageError` (or
+    :class:`~django_ses.exceptions.DKIMError`) when it cannot be sent.
+    """
+    if not recipients:
+        raise InvalidMessageError("The message has no recipients (To, Cc or Bcc).")
+    allowed, suppressed = suppression.split(recipients)
+    to_header: list[str] | None = None
+    cc_header: list[str] | None = None
+    if suppressed:
+        to_header = [a for a in message.to if a and suppression.allows(str(a))]
+        cc_header = [a for a in message.cc if a and suppression.allows(str(a))]
+    if not allowed:
+        return EmailPayload(raw=b"", recipients=(), envelope=envelope, suppressed=suppressed)
+    sender = mime.encode_address(
+        str(options.from_email or message.from_email),
+        field="AWS_SES_FROM_EMAIL" if options.from_email else "from address",
+    )
+    configuration_set = _configuration_set(message, options)
+    tags = request.merge_tags(options.default_tags, getattr(message, "ses_tags", None))
+    raw = mime.render_mime(message, to=to_header, cc=cc_header)
+    if options.dkim_domain and options.dkim_key:
+        raw = dkim.sign_message(
+            raw,
+            domain=options.dkim_domain,
+            private_key=options.dkim_key,
+            selector=options.dkim_selector,
+            headers=options.dkim_headers,
+        )
+    mime.check_size(raw, options.api)
+    return EmailPayload(
+        raw=raw,
+        recipients=tuple(allowed),
+        sender=sender,
+        envelope=envelope,
+        configuration_set=configuration_set,
+        tags=tags,
+        suppressed=suppressed,
+    )
+
+
+def _configuration_set(message: EmailMessage, options: SendOptions) -> str | None:
+    from_header = mime.configuration_set_header(message)
+    if from_header:
+        return from_header
+    setting = options.configuration_set
+    if callable(setting):
+        value = setting(
+            message,
+            dkim_domain=options.dkim_domain,
+            dkim_key=options.dkim_key,
+            dkim_selector=options.dkim_selector,
+            dkim_headers=options.dkim_headers,
+        )
+    else:
+        value = setting
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidMessageError(
+            f"AWS_SES_CONFIGURATION_SET gave {value!r}; a configuration set name must be "
+            "a string (or the callable must return one, or None)."
+        )
+    return value
