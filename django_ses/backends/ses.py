@@ -31,7 +31,7 @@ from django_ses import transport
 from django_ses.exceptions import SESError, from_botocore_error
 from django_ses.sending import quota, throttle
 from django_ses.sending.batch import send_batch
-from django_ses.sending.options import UNSET, SendOptions
+from django_ses.sending.options import KEYWORDS, UNSET, SendOptions
 from django_ses.sending.result import announce_sent, record
 from django_ses.sending.sender import Sender
 
@@ -75,31 +75,14 @@ class SESBackend(BaseEmailBackend):
         alias: str | None = None,
         **kwargs: Any,
     ) -> None:
+        passed = dict(locals())  # the keywords, by name (before any other local is bound)
         # fail_silently is not passed on: Django 6.1 deprecates it in the base
         # class and rejects it from MAILERS. Unknown keywords are, so Django
         # reports them its own way (InvalidMailer for a MAILERS entry).
         super().__init__(alias=alias, **kwargs)
         self.fail_silently = bool(fail_silently)
         #: The keywords and settings this backend sends with, resolved once.
-        self.options = SendOptions.resolve(
-            aws_session_profile=aws_session_profile,
-            aws_access_key=aws_access_key,
-            aws_secret_key=aws_secret_key,
-            aws_session_token=aws_session_token,
-            aws_region_name=aws_region_name,
-            aws_region_endpoint=aws_region_endpoint,
-            aws_auto_throttle=aws_auto_throttle,
-            aws_config=aws_config,
-            dkim_domain=dkim_domain,
-            dkim_key=dkim_key,
-            dkim_selector=dkim_selector,
-            dkim_headers=dkim_headers,
-            ses_source_arn=ses_source_arn,
-            ses_from_arn=ses_from_arn,
-            ses_return_path_arn=ses_return_path_arn,
-            use_ses_v2=use_ses_v2,
-            aws_global_endpoint_id=aws_global_endpoint_id,
-        )
+        self.options = SendOptions.resolve({k: v for k, v in passed.items() if k in KEYWORDS})
         self.connection: Any = None
         self._owns_connection = False
 

@@ -22,7 +22,7 @@ from django_ses.conf import get_setting
 from django_ses.sending import mime
 from django_ses.sending.request import Envelope
 
-__all__ = ["UNSET", "SendOptions"]
+__all__ = ["KEYWORDS", "UNSET", "SendOptions"]
 
 
 class _Unset:
@@ -37,15 +37,29 @@ DEFAULT_AUTO_THROTTLE = 0.5
 DEFAULT_DKIM_SELECTOR = "ses"
 DEFAULT_DKIM_HEADERS: tuple[str, ...] = ("From", "To", "Cc", "Subject")
 
+#: The constructor keywords of :class:`~django_ses.SESBackend` that are options.
+KEYWORDS = (
+    "aws_session_profile",
+    "aws_access_key",
+    "aws_secret_key",
+    "aws_session_token",
+    "aws_region_name",
+    "aws_region_endpoint",
+    "aws_auto_throttle",
+    "aws_config",
+    "dkim_domain",
+    "dkim_key",
+    "dkim_selector",
+    "dkim_headers",
+    "ses_source_arn",
+    "ses_from_arn",
+    "ses_return_path_arn",
+    "use_ses_v2",
+    "aws_global_endpoint_id",
+)
+
 #: ``AWS_SES_CONFIGURATION_SET``: a name, or a callable returning one per message.
 ConfigurationSetting = str | Callable[..., str | None] | None
-
-
-def _option(value: Any, setting: str, default: Any = None, fallbacks: tuple[str, ...] = ()) -> Any:
-    """A keyword that was passed (even ``False`` or ``0``) wins; ``None`` means "the setting"."""
-    if value is not UNSET and value is not None:
-        return value
-    return get_setting(setting, default, fallbacks=fallbacks)
 
 
 def _throttle_factor(value: Any) -> float | None:
@@ -89,74 +103,67 @@ class SendOptions:
     use_blacklist: bool = False
 
     @classmethod
-    def resolve(
-        cls,
-        *,
-        aws_session_profile: str | None = UNSET,
-        aws_access_key: str | None = UNSET,
-        aws_secret_key: str | None = UNSET,
-        aws_session_token: str | None = UNSET,
-        aws_region_name: str | None = UNSET,
-        aws_region_endpoint: str | None = UNSET,
-        aws_auto_throttle: float | None = UNSET,
-        aws_config: Any = UNSET,
-        dkim_domain: str | None = UNSET,
-        dkim_key: str | bytes | None = UNSET,
-        dkim_selector: str | None = UNSET,
-        dkim_headers: Sequence[str] | str | None = UNSET,
-        ses_source_arn: str | None = UNSET,
-        ses_from_arn: str | None = UNSET,
-        ses_return_path_arn: str | None = UNSET,
-        use_ses_v2: bool | None = UNSET,
-        aws_global_endpoint_id: str | None = UNSET,
-    ) -> SendOptions:
-        """The options for these constructor keywords (``UNSET``: use the setting).
+    def resolve(cls, keywords: Mapping[str, Any]) -> SendOptions:
+        """The options for these constructor keywords (missing or ``UNSET``: use the setting).
 
+        ``keywords`` maps names of :data:`KEYWORDS` to the values passed.
         Raises :class:`~django.core.exceptions.ImproperlyConfigured` for a bad
         combination or value.
         """
-        v2 = bool(_option(use_ses_v2, "USE_SES_V2", False))
-        global_endpoint_id = _option(aws_global_endpoint_id, "AWS_SES_GLOBAL_ENDPOINT_ID") or None
+        unknown = set(keywords) - set(KEYWORDS)
+        if unknown:
+            raise TypeError(f"Unknown SESBackend keywords: {', '.join(sorted(unknown))}")
+
+        def option(name: str, setting: str, default: Any = None, *fallbacks: str) -> Any:
+            """A keyword that was passed (even ``False`` or ``0``) wins; ``None``: the setting."""
+            value = keywords.get(name, UNSET)
+            if value is not UNSET and value is not None:
+                return value
+            return get_setting(setting, default, fallbacks=fallbacks)
+
+        v2 = bool(option("use_ses_v2", "USE_SES_V2", False))
+        global_endpoint_id = option("aws_global_endpoint_id", "AWS_SES_GLOBAL_ENDPOINT_ID") or None
         if global_endpoint_id and not v2:
             raise ImproperlyConfigured(
                 "AWS_SES_GLOBAL_ENDPOINT_ID (aws_global_endpoint_id) needs SES API v2: "
                 "set USE_SES_V2 = True (or pass use_ses_v2=True)."
             )
-        region_keyword = None if aws_region_name is UNSET else aws_region_name
-        if aws_auto_throttle is UNSET:
+        region_keyword = keywords.get("aws_region_name", UNSET)
+        region_keyword = None if region_keyword is UNSET else region_keyword
+        endpoint_keyword = keywords.get("aws_region_endpoint", UNSET)
+        throttle = keywords.get("aws_auto_throttle", UNSET)
+        if throttle is UNSET:
             throttle = get_setting("AWS_SES_AUTO_THROTTLE", DEFAULT_AUTO_THROTTLE)
-        else:
-            throttle = aws_auto_throttle
         return cls(
-            session_profile=_option(
-                aws_session_profile, "AWS_SES_SESSION_PROFILE", fallbacks=("AWS_SESSION_PROFILE",)
+            session_profile=option(
+                "aws_session_profile", "AWS_SES_SESSION_PROFILE", None, "AWS_SESSION_PROFILE"
             ),
-            access_key_id=_option(
-                aws_access_key, "AWS_SES_ACCESS_KEY_ID", fallbacks=("AWS_ACCESS_KEY_ID",)
+            access_key_id=option(
+                "aws_access_key", "AWS_SES_ACCESS_KEY_ID", None, "AWS_ACCESS_KEY_ID"
             ),
-            secret_access_key=_option(
-                aws_secret_key, "AWS_SES_SECRET_ACCESS_KEY", fallbacks=("AWS_SECRET_ACCESS_KEY",)
+            secret_access_key=option(
+                "aws_secret_key", "AWS_SES_SECRET_ACCESS_KEY", None, "AWS_SECRET_ACCESS_KEY"
             ),
-            session_token=_option(
-                aws_session_token, "AWS_SES_SESSION_TOKEN", fallbacks=("AWS_SESSION_TOKEN",)
+            session_token=option(
+                "aws_session_token", "AWS_SES_SESSION_TOKEN", None, "AWS_SESSION_TOKEN"
             ),
             region_name=transport.resolve_region(region_keyword),
-            config=_option(aws_config, "AWS_SES_CONFIG"),
+            config=option("aws_config", "AWS_SES_CONFIG"),
             use_ses_v2=v2,
             global_endpoint_id=global_endpoint_id,
             endpoint_url=transport.resolve_endpoint_url(
-                endpoint_keyword=None if aws_region_endpoint is UNSET else aws_region_endpoint,
+                endpoint_keyword=None if endpoint_keyword is UNSET else endpoint_keyword,
                 region_keyword=region_keyword,
                 global_endpoint_id=global_endpoint_id,
             ),
             throttle=_throttle_factor(throttle),
-            dkim_domain=_option(dkim_domain, "DKIM_DOMAIN"),
-            dkim_key=_option(dkim_key, "DKIM_PRIVATE_KEY"),
-            dkim_selector=_option(dkim_selector, "DKIM_SELECTOR", DEFAULT_DKIM_SELECTOR),
-            dkim_headers=_option(dkim_headers, "DKIM_HEADERS", DEFAULT_DKIM_HEADERS),
-            source_arn=_option(ses_source_arn, "AWS_SES_SOURCE_ARN"),
-            from_arn=_option(ses_from_arn, "AWS_SES_FROM_ARN"),
-            return_path_arn=_option(ses_return_path_arn, "AWS_SES_RETURN_PATH_ARN"),
+            dkim_domain=option("dkim_domain", "DKIM_DOMAIN"),
+            dkim_key=option("dkim_key", "DKIM_PRIVATE_KEY"),
+            dkim_selector=option("dkim_selector", "DKIM_SELECTOR", DEFAULT_DKIM_SELECTOR),
+            dkim_headers=option("dkim_headers", "DKIM_HEADERS", DEFAULT_DKIM_HEADERS),
+            source_arn=option("ses_source_arn", "AWS_SES_SOURCE_ARN"),
+            from_arn=option("ses_from_arn", "AWS_SES_FROM_ARN"),
+            return_path_arn=option("ses_return_path_arn", "AWS_SES_RETURN_PATH_ARN"),
             from_email=get_setting("AWS_SES_FROM_EMAIL") or None,
             return_path=get_setting("AWS_SES_RETURN_PATH") or None,
             configuration_set=get_setting("AWS_SES_CONFIGURATION_SET"),

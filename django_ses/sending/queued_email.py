@@ -53,6 +53,16 @@ PAYLOAD_FORMAT = "django_ses.queued/1"
 
 _KINDS = ("to", "cc", "bcc")
 _ENVELOPE_FIELDS = tuple(f.name for f in fields(Envelope))
+#: The fields a QueuedEmail shares with an EmailPayload: {queued name: payload name}.
+_SHARED = {
+    "raw": "raw",
+    "recipients": "recipients",
+    "sender": "sender",
+    "envelope": "envelope",
+    "configuration_set": "configuration_set",
+    "tags": "tags",
+    "suppressed_recipients": "suppressed",
+}
 
 
 @dataclass(frozen=True)
@@ -79,28 +89,13 @@ class QueuedEmail:
     @classmethod
     def of(cls, payload: EmailPayload, **metadata: Any) -> QueuedEmail:
         """The queued form of ``payload``; ``metadata`` are the other fields."""
-        return cls(
-            raw=payload.raw,
-            recipients=payload.recipients,
-            sender=payload.sender,
-            envelope=payload.envelope,
-            configuration_set=payload.configuration_set,
-            tags=payload.tags,
-            suppressed_recipients=payload.suppressed,
-            **metadata,
-        )
+        fields_of_payload = {mine: getattr(payload, theirs) for mine, theirs in _SHARED.items()}
+        return cls(**fields_of_payload, **metadata)
 
     def email_payload(self) -> EmailPayload:
         """What the worker sends (every recipient; it drops the ones already accepted)."""
-        return EmailPayload(
-            raw=self.raw,
-            recipients=self.recipients,
-            sender=self.sender,
-            envelope=self.envelope,
-            configuration_set=self.configuration_set,
-            tags=dict(self.tags),
-            suppressed=self.suppressed_recipients,
-        )
+        shared = {theirs: getattr(self, mine) for mine, theirs in _SHARED.items()}
+        return EmailPayload(**{**shared, "tags": dict(self.tags)})
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON-safe ``dict`` a task is enqueued with."""

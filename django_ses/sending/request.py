@@ -108,23 +108,19 @@ def v1_send_params(
     tags: Mapping[str, str],
 ) -> dict[str, Any]:
     """Keyword arguments of SES v1 ``send_raw_email`` for one group of recipients."""
-    params: dict[str, Any] = {
+    required = {
         "RawMessage": {"Data": raw},
         "Destinations": [r.destination for r in recipients],
     }
-    if sender:
-        params["Source"] = sender
-    if envelope.source_arn:
-        params["SourceArn"] = envelope.source_arn
-    if envelope.from_arn:
-        params["FromArn"] = envelope.from_arn
-    if envelope.return_path_arn:
-        params["ReturnPathArn"] = envelope.return_path_arn
-    if configuration_set:
-        params["ConfigurationSetName"] = configuration_set
-    if tags:
-        params["Tags"] = _tag_list(tags)
-    return params
+    return _with_optional(
+        required,
+        Source=sender,
+        SourceArn=envelope.source_arn,
+        FromArn=envelope.from_arn,
+        ReturnPathArn=envelope.return_path_arn,
+        ConfigurationSetName=configuration_set,
+        Tags=_tag_list(tags),
+    )
 
 
 def v2_send_params(
@@ -141,23 +137,18 @@ def v2_send_params(
     field_names = {"to": "ToAddresses", "cc": "CcAddresses", "bcc": "BccAddresses"}
     for recipient in recipients:
         destination.setdefault(field_names[recipient.kind], []).append(recipient.destination)
-    params: dict[str, Any] = {
-        "Destination": destination,
-        "Content": {"Raw": {"Data": raw}},
-    }
-    if sender:
-        params["FromEmailAddress"] = sender
-    identity_arn = envelope.from_arn or envelope.source_arn
-    if identity_arn:
-        params["FromEmailAddressIdentityArn"] = identity_arn
-    if envelope.return_path:
-        params["FeedbackForwardingEmailAddress"] = envelope.return_path
-    if envelope.return_path_arn:
-        params["FeedbackForwardingEmailAddressIdentityArn"] = envelope.return_path_arn
-    if configuration_set:
-        params["ConfigurationSetName"] = configuration_set
-    if tags:
-        params["EmailTags"] = _tag_list(tags)
-    if envelope.global_endpoint_id:
-        params["EndpointId"] = envelope.global_endpoint_id
-    return params
+    return _with_optional(
+        {"Destination": destination, "Content": {"Raw": {"Data": raw}}},
+        FromEmailAddress=sender,
+        FromEmailAddressIdentityArn=envelope.from_arn or envelope.source_arn,
+        FeedbackForwardingEmailAddress=envelope.return_path,
+        FeedbackForwardingEmailAddressIdentityArn=envelope.return_path_arn,
+        ConfigurationSetName=configuration_set,
+        EmailTags=_tag_list(tags),
+        EndpointId=envelope.global_endpoint_id,
+    )
+
+
+def _with_optional(required: dict[str, Any], **optional: Any) -> dict[str, Any]:
+    """``required`` plus the ``optional`` parameters that are set (not empty)."""
+    return {**required, **{name: value for name, value in optional.items() if value}}
