@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from django_ses.blacklist import normalize_address
+from django_ses.exceptions import InvalidAddress
 
-
-class InvalidAddress(ValueError):
-    """``str(error)`` says what is wrong with the address, for a person."""
+# InvalidAddress is re-exported: the admin and the commands catch it from here.
+__all__ = ["InvalidAddress", "parse_single_address"]
 
 
 def parse_single_address(raw: str) -> str:

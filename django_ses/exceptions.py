@@ -11,6 +11,7 @@ raised ``from`` the original error::
     │   └── DKIMNotInstalledError (also ImportError)  dkimpy is missing
     ├── BatchAbortedError                          not attempted: an earlier message failed
     ├── DeliveryInProgressError                    a queued message is being sent elsewhere
+    ├── InvalidAddress (also a ValueError)         an address typed in the admin or a command
     ├── SESClientSetupError                        botocore could not build the request
     ├── SESConnectionError                         network failure or timeout
     └── SESAPIError (also botocore ClientError)    SES answered with an error
@@ -42,6 +43,7 @@ __all__ = [
     "DKIMKeyError",
     "DKIMNotInstalledError",
     "DeliveryInProgressError",
+    "InvalidAddress",
     "InvalidMessageError",
     "MessageRejectedError",
     "MessageTooLargeError",
@@ -125,6 +127,13 @@ class DKIMKeyError(DKIMError):
 
 class DKIMNotInstalledError(DKIMError, ImportError):
     """DKIM settings are present but dkimpy is not installed."""
+
+
+class InvalidAddress(SESError, ValueError):
+    """An address a person typed (admin forms, management commands) is not usable.
+
+    ``str(error)`` says what is wrong with it, for a person.
+    """
 
 
 class DeliveryInProgressError(SESError):

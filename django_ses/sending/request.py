@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11
 
 from django_ses.exceptions import InvalidMessageError
 from django_ses.sending.mime import Recipient
@@ -20,6 +23,7 @@ from django_ses.sending.mime import Recipient
 __all__ = [
     "MAX_DESTINATIONS_PER_CALL",
     "Envelope",
+    "RequestParts",
     "chunk_recipients",
     "merge_tags",
     "v1_send_params",
@@ -98,53 +102,52 @@ def _tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"Name": name, "Value": value} for name, value in tags.items()]
 
 
+class RequestParts(TypedDict):
+    """The keyword arguments of :func:`v1_send_params` and :func:`v2_send_params`."""
+
+    sender: str | None
+    envelope: Envelope
+    configuration_set: str | None
+    tags: Mapping[str, str]
+
+
 def v1_send_params(
-    raw: bytes,
-    recipients: Iterable[Recipient],
-    *,
-    sender: str | None,
-    envelope: Envelope,
-    configuration_set: str | None,
-    tags: Mapping[str, str],
+    raw: bytes, recipients: Iterable[Recipient], **parts: Unpack[RequestParts]
 ) -> dict[str, Any]:
     """Keyword arguments of SES v1 ``send_raw_email`` for one group of recipients."""
     required = {
         "RawMessage": {"Data": raw},
         "Destinations": [r.destination for r in recipients],
     }
+    envelope = parts["envelope"]
     return _with_optional(
         required,
-        Source=sender,
+        Source=parts["sender"],
         SourceArn=envelope.source_arn,
         FromArn=envelope.from_arn,
         ReturnPathArn=envelope.return_path_arn,
-        ConfigurationSetName=configuration_set,
-        Tags=_tag_list(tags),
+        ConfigurationSetName=parts["configuration_set"],
+        Tags=_tag_list(parts["tags"]),
     )
 
 
 def v2_send_params(
-    raw: bytes,
-    recipients: Iterable[Recipient],
-    *,
-    sender: str | None,
-    envelope: Envelope,
-    configuration_set: str | None,
-    tags: Mapping[str, str],
+    raw: bytes, recipients: Iterable[Recipient], **parts: Unpack[RequestParts]
 ) -> dict[str, Any]:
     """Keyword arguments of SES v2 ``send_email`` (raw content) for one group of recipients."""
     destination: dict[str, list[str]] = {}
     field_names = {"to": "ToAddresses", "cc": "CcAddresses", "bcc": "BccAddresses"}
     for recipient in recipients:
         destination.setdefault(field_names[recipient.kind], []).append(recipient.destination)
+    envelope = parts["envelope"]
     return _with_optional(
         {"Destination": destination, "Content": {"Raw": {"Data": raw}}},
-        FromEmailAddress=sender,
+        FromEmailAddress=parts["sender"],
         FromEmailAddressIdentityArn=envelope.from_arn or envelope.source_arn,
         FeedbackForwardingEmailAddress=envelope.return_path,
         FeedbackForwardingEmailAddressIdentityArn=envelope.return_path_arn,
-        ConfigurationSetName=configuration_set,
-        EmailTags=_tag_list(tags),
+        ConfigurationSetName=parts["configuration_set"],
+        EmailTags=_tag_list(parts["tags"]),
         EndpointId=envelope.global_endpoint_id,
     )
 
