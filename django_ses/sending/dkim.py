@@ -251,7 +251,7 @@ _NOT_INSTALLED = (
 
 def _import_dkim() -> Any:
     try:
-        import dkim
+        import dkim  # an optional dependency: pip install django-ses[dkim]
     except ImportError as exc:
         raise DKIMNotInstalledError(_NOT_INSTALLED) from exc
     return dkim
@@ -259,7 +259,7 @@ def _import_dkim() -> Any:
 
 def _import_dkim_crypto() -> Any:
     try:
-        import dkim.crypto
+        import dkim.crypto  # an optional dependency: pip install django-ses[dkim]
     except ImportError as exc:
         raise DKIMNotInstalledError(_NOT_INSTALLED) from exc
     return dkim.crypto
