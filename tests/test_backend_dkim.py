@@ -14,7 +14,7 @@ from django.core.mail import EmailMessage
 from django.test import override_settings
 
 from django_ses import SESBackend
-from django_ses.exceptions import DKIMKeyError
+from django_ses.exceptions import DKIMKeyError, SESError
 from tests.aws import LocalAWS
 from tests.ses_wire import v1_raw, v2_raw
 
@@ -136,3 +136,14 @@ def test_a_bad_key_with_fail_silently_sends_nothing_and_returns_zero(
 
     assert not aws.calls("ses", "SendRawEmail")
     assert isinstance(message.ses_status.error, DKIMKeyError)  # type: ignore[attr-defined]
+
+
+@override_settings(DKIM_DOMAIN="example.com", DKIM_PRIVATE_KEY="xxxxxxxxxxx")
+def test_a_dkim_failure_is_an_ses_error_and_still_a_value_error(
+    aws: LocalAWS, ses_identity: str
+) -> None:
+    with pytest.raises(SESError) as info:
+        SESBackend().send_messages([a_message()])
+
+    assert isinstance(info.value, ValueError)
+    assert not aws.calls("ses", "SendRawEmail")

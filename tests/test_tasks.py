@@ -488,6 +488,29 @@ def test_a_payload_naming_another_class_is_refused_without_sending(aws, dummy_ta
     assert not aws.calls("ses", "SendRawEmail")
 
 
+def test_a_payload_naming_the_plain_ses_backend_is_refused_without_sending(aws, dummy_tasks):
+    QueuedSESBackend().send_messages([message()])
+    (result,) = dummy_tasks.results
+    payload = dict(result.args[0], backend="django_ses.SESBackend")
+
+    outcome = import_string(result.task.module_path).call(payload)
+
+    assert outcome["status"] == "failed"
+    assert "not a QueuedSESBackend subclass" in outcome["error"]
+    assert not aws.calls("ses", "SendRawEmail")
+
+
+def test_a_payload_stored_with_the_old_backend_path_is_sent(aws, ses_identity, dummy_tasks):
+    QueuedSESBackend().send_messages([message()])
+    (result,) = dummy_tasks.results
+    payload = dict(result.args[0], backend="django_ses.queued_backend.QueuedSESBackend")
+
+    outcome = import_string(result.task.module_path).call(payload)
+
+    assert outcome["status"] == "sent"
+    assert len(aws.sent_messages()) == 1
+
+
 def test_a_payload_that_cannot_be_read_is_logged_and_not_retried(caplog):
     from django_ses.tasks import get_task
 
