@@ -31,7 +31,7 @@ from django_ses import transport
 from django_ses.exceptions import SESError, from_botocore_error
 from django_ses.sending import quota, throttle
 from django_ses.sending.batch import send_batch
-from django_ses.sending.options import KEYWORDS, UNSET, SendOptions
+from django_ses.sending.options import KEYWORDS, UNSET, OptionAlias, SendOptions
 from django_ses.sending.result import announce_sent, record
 from django_ses.sending.sender import Sender
 
@@ -86,14 +86,14 @@ class SESBackend(BaseEmailBackend):
         self.connection: Any = None
         self._owns_connection = False
 
-    # django-ses's attribute names for the resolved options.
-    dkim_domain = property(lambda self: self.options.dkim_domain)
-    dkim_key = property(lambda self: self.options.dkim_key)
-    dkim_selector = property(lambda self: self.options.dkim_selector)
-    dkim_headers = property(lambda self: self.options.dkim_headers)
-    ses_source_arn = property(lambda self: self.options.source_arn)
-    ses_from_arn = property(lambda self: self.options.from_arn)
-    ses_return_path_arn = property(lambda self: self.options.return_path_arn)
+    # django-ses's attribute names for these options (a subclass may set them).
+    dkim_domain = OptionAlias("dkim_domain")
+    dkim_key = OptionAlias("dkim_key")
+    dkim_selector = OptionAlias("dkim_selector")
+    dkim_headers = OptionAlias("dkim_headers")
+    ses_source_arn = OptionAlias("source_arn")
+    ses_from_arn = OptionAlias("from_arn")
+    ses_return_path_arn = OptionAlias("return_path_arn")
 
     # ------------------------------------------------------------------ client
 

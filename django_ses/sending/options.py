@@ -10,6 +10,7 @@ setting does.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from django_ses.conf import get_setting
 from django_ses.sending import mime
 from django_ses.sending.request import Envelope
 
-__all__ = ["KEYWORDS", "UNSET", "SendOptions"]
+__all__ = ["KEYWORDS", "UNSET", "OptionAlias", "SendOptions"]
 
 
 class _Unset:
@@ -214,3 +215,22 @@ class SendOptions:
             return_path_arn=self.return_path_arn or None,
             global_endpoint_id=self.global_endpoint_id if self.use_ses_v2 else None,
         )
+
+
+class OptionAlias:
+    """An attribute of a backend that reads, and on assignment replaces, one of its options.
+
+    ``backend.dkim_domain = "example.org"`` gives the backend new
+    :class:`SendOptions` with that ``dkim_domain``.
+    """
+
+    def __init__(self, field_name: str) -> None:
+        self.field_name = field_name
+
+    def __get__(self, backend: Any, owner: type | None = None) -> Any:
+        if backend is None:
+            return self
+        return getattr(backend.options, self.field_name)
+
+    def __set__(self, backend: Any, value: Any) -> None:
+        backend.options = dataclasses.replace(backend.options, **{self.field_name: value})
