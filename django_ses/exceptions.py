@@ -36,6 +36,8 @@ from typing import Any, ClassVar
 
 import botocore.exceptions
 
+from django_ses.aws.errors import ErrorCategory, category_of, error_code, http_status
+
 __all__ = [
     "BatchAbortedError",
     "ConfigurationError",
@@ -226,36 +228,15 @@ class SESServerError(SESAPIError):
     outcome: ClassVar[str] = "unknown"
 
 
-_API_ERRORS: dict[str, type[SESAPIError]] = {
-    # Throttling: v1 "Throttling" (rate and daily quota), v2 429s.
-    "Throttling": ThrottledError,
-    "ThrottlingException": ThrottledError,
-    "TooManyRequestsException": ThrottledError,
-    "LimitExceededException": ThrottledError,
-    "MaxSendingRateExceeded": ThrottledError,
-    # Rejected messages.
-    "MessageRejected": MessageRejectedError,
-    # Paused sending.
-    "AccountSendingPausedException": SendingPausedError,
-    "ConfigurationSetSendingPausedException": SendingPausedError,
-    "SendingPausedException": SendingPausedError,
-    "AccountSuspendedException": SendingPausedError,
-    # Configuration, identities, credentials, permissions.
-    "ConfigurationSetDoesNotExist": ConfigurationError,
-    "ConfigurationSetDoesNotExistException": ConfigurationError,
-    "MailFromDomainNotVerifiedException": ConfigurationError,
-    "MailFromDomainNotVerified": ConfigurationError,
-    "NotFoundException": ConfigurationError,
-    "AccessDenied": ConfigurationError,
-    "AccessDeniedException": ConfigurationError,
-    "InvalidClientTokenId": ConfigurationError,
-    "UnrecognizedClientException": ConfigurationError,
-    "SignatureDoesNotMatch": ConfigurationError,
-    "InvalidSignatureException": ConfigurationError,
-    "IncompleteSignature": ConfigurationError,
-    "ExpiredToken": ConfigurationError,
-    "ExpiredTokenException": ConfigurationError,
-    "OptInRequired": ConfigurationError,
+#: The exception of each :class:`~django_ses.aws.errors.ErrorCategory` an SES answer can have.
+_API_ERRORS: dict[ErrorCategory, type[SESAPIError]] = {
+    ErrorCategory.THROTTLED: ThrottledError,
+    ErrorCategory.REJECTED: MessageRejectedError,
+    ErrorCategory.SENDING_PAUSED: SendingPausedError,
+    ErrorCategory.NOT_CONFIGURED: ConfigurationError,
+    ErrorCategory.ACCESS_DENIED: ConfigurationError,
+    ErrorCategory.INVALID_CREDENTIALS: ConfigurationError,
+    ErrorCategory.EXPIRED_CREDENTIALS: ConfigurationError,
 }
 
 
@@ -267,11 +248,10 @@ def from_botocore_error(error: Exception) -> SESError | None:
     if isinstance(error, SESError):
         return error
     if isinstance(error, botocore.exceptions.ClientError):
-        code = str(error.response.get("Error", {}).get("Code") or "")
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-        kind = _API_ERRORS.get(code)
+        category = category_of(error_code(error))
+        kind = _API_ERRORS.get(category) if category else None
         if kind is None:
-            kind = SESServerError if int(status) >= 500 else SESAPIError
+            kind = SESServerError if http_status(error) >= 500 else SESAPIError
         return kind(error.response, error.operation_name)
     if isinstance(
         error,

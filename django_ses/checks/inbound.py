@@ -8,7 +8,7 @@ from typing import Any
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from django_ses.conf import get_setting
+from django_ses.conf import raw_setting
 
 
 @checks.register("django_ses")
@@ -38,7 +38,7 @@ def _check_handler() -> list[checks.CheckMessage]:
                 id="django_ses.E050",
             )
         ]
-    if issubclass(handler, S3Handler) and get_setting("AWS_SES_INBOUND_S3_BUCKETS") is None:
+    if issubclass(handler, S3Handler) and raw_setting("AWS_SES_INBOUND_S3_BUCKETS") is None:
         return [
             checks.Warning(
                 "AWS_SES_INBOUND_S3_BUCKETS is not set: the S3 handler reads any bucket a "
@@ -51,7 +51,7 @@ def _check_handler() -> list[checks.CheckMessage]:
 
 
 def _check_buckets() -> list[checks.CheckMessage]:
-    value = get_setting("AWS_SES_INBOUND_S3_BUCKETS")
+    value = raw_setting("AWS_SES_INBOUND_S3_BUCKETS")
     if value is None or isinstance(value, str):
         return []
     if isinstance(value, Mapping):
@@ -76,7 +76,7 @@ def _check_buckets() -> list[checks.CheckMessage]:
 
 
 def _check_max_size() -> list[checks.CheckMessage]:
-    value = get_setting("AWS_SES_INBOUND_MAX_MESSAGE_SIZE")
+    value = raw_setting("AWS_SES_INBOUND_MAX_MESSAGE_SIZE")
     if value is None or (isinstance(value, int) and not isinstance(value, bool) and value > 0):
         return []
     return [
@@ -89,8 +89,8 @@ def _check_max_size() -> list[checks.CheckMessage]:
 
 
 def _check_credentials() -> list[checks.CheckMessage]:
-    key_id = get_setting("AWS_SES_INBOUND_ACCESS_KEY_ID")
-    secret = get_setting("AWS_SES_INBOUND_SECRET_ACCESS_KEY")
+    key_id = raw_setting("AWS_SES_INBOUND_ACCESS_KEY_ID")
+    secret = raw_setting("AWS_SES_INBOUND_SECRET_ACCESS_KEY")
     if bool(key_id) == bool(secret):
         return []
     return [

@@ -15,7 +15,7 @@ from typing import Any
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from django_ses.conf import get_setting
+from django_ses.conf import raw_setting
 
 _ARN_SETTINGS = ("AWS_SES_SOURCE_ARN", "AWS_SES_FROM_ARN", "AWS_SES_RETURN_PATH_ARN")
 _REGIONAL_HOST = re.compile(
@@ -42,11 +42,11 @@ def check_sending_settings(app_configs: Any = None, **kwargs: Any) -> list[check
 
 
 def _use_v2() -> bool:
-    return bool(get_setting("USE_SES_V2", False))
+    return bool(raw_setting("USE_SES_V2"))
 
 
 def _check_global_endpoint() -> Iterator[checks.CheckMessage]:
-    endpoint_id = get_setting("AWS_SES_GLOBAL_ENDPOINT_ID")
+    endpoint_id = raw_setting("AWS_SES_GLOBAL_ENDPOINT_ID")
     if not endpoint_id:
         return
     if not _use_v2():
@@ -65,7 +65,7 @@ def _check_global_endpoint() -> Iterator[checks.CheckMessage]:
             hint="pip install 'django-ses[crt]' (it installs botocore[crt]).",
             id="django_ses.E002",
         )
-    if get_setting("AWS_SES_REGION_ENDPOINT"):
+    if raw_setting("AWS_SES_REGION_ENDPOINT"):
         yield checks.Warning(
             "AWS_SES_REGION_ENDPOINT is ignored while AWS_SES_GLOBAL_ENDPOINT_ID is set: "
             "the requests must reach the multi-region endpoint host.",
@@ -75,7 +75,7 @@ def _check_global_endpoint() -> Iterator[checks.CheckMessage]:
 
 
 def _check_endpoints() -> Iterator[checks.CheckMessage]:
-    host = get_setting("AWS_SES_REGION_ENDPOINT")
+    host = raw_setting("AWS_SES_REGION_ENDPOINT")
     if host:
         text = str(host).strip()
         if text.lower().startswith("email-smtp."):
@@ -95,7 +95,7 @@ def _check_endpoints() -> Iterator[checks.CheckMessage]:
             )
         else:
             match = _REGIONAL_HOST.match(text.lower())
-            region = get_setting("AWS_SES_REGION_NAME", fallbacks=("AWS_DEFAULT_REGION",))
+            region = raw_setting("AWS_SES_REGION_NAME")
             region = region or "us-east-1"
             if match and match.group(1) != region:
                 yield checks.Warning(
@@ -105,7 +105,7 @@ def _check_endpoints() -> Iterator[checks.CheckMessage]:
                     "AWS_SES_REGION_ENDPOINT and let botocore pick the endpoint.",
                     id="django_ses.W004",
                 )
-    url = get_setting("AWS_SES_REGION_ENDPOINT_URL")
+    url = raw_setting("AWS_SES_REGION_ENDPOINT_URL")
     if url:
         parsed = urllib.parse.urlsplit(str(url))
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
@@ -121,8 +121,8 @@ def _check_dkim() -> Iterator[checks.CheckMessage]:
     from django_ses.exceptions import DKIMError
     from django_ses.sending import dkim as dkim_signing
 
-    domain = get_setting("DKIM_DOMAIN")
-    key = get_setting("DKIM_PRIVATE_KEY")
+    domain = raw_setting("DKIM_DOMAIN")
+    key = raw_setting("DKIM_PRIVATE_KEY")
     if not domain and not key:
         return
     if not (domain and key):
@@ -144,13 +144,13 @@ def _check_dkim() -> Iterator[checks.CheckMessage]:
         return
     try:
         dkim_signing.load_private_key(key)
-        dkim_signing.normalize_signed_headers(get_setting("DKIM_HEADERS"))
+        dkim_signing.normalize_signed_headers(raw_setting("DKIM_HEADERS"))
         dkim_signing.sign_message(
             b"From: a@example.com\r\nSubject: check\r\n\r\nbody\r\n",
             domain=domain,
             private_key=key,
-            selector=get_setting("DKIM_SELECTOR", "ses"),
-            headers=get_setting("DKIM_HEADERS"),
+            selector=raw_setting("DKIM_SELECTOR"),
+            headers=raw_setting("DKIM_HEADERS"),
         )
     except DKIMError as error:
         yield checks.Error(
@@ -163,7 +163,7 @@ def _check_default_tags() -> Iterator[checks.CheckMessage]:
     from django_ses.exceptions import InvalidMessageError
     from django_ses.sending.request import validate_tags
 
-    tags = get_setting("AWS_SES_DEFAULT_TAGS")
+    tags = raw_setting("AWS_SES_DEFAULT_TAGS")
     if tags is None:
         return
     try:
@@ -185,7 +185,7 @@ def _is_number(value: object) -> bool:
 
 
 def _check_throttle() -> Iterator[checks.CheckMessage]:
-    factor = get_setting("AWS_SES_AUTO_THROTTLE", 0.5)
+    factor = raw_setting("AWS_SES_AUTO_THROTTLE")
     if factor is not None and factor is not False:
         if not _is_number(factor) or factor < 0:
             yield checks.Error(
@@ -214,7 +214,7 @@ def _check_throttle() -> Iterator[checks.CheckMessage]:
 
 
 def _check_configuration_set() -> Iterator[checks.CheckMessage]:
-    value = get_setting("AWS_SES_CONFIGURATION_SET")
+    value = raw_setting("AWS_SES_CONFIGURATION_SET")
     if value is None or callable(value):
         return
     if not isinstance(value, str) or not value.strip():
@@ -228,7 +228,7 @@ def _check_configuration_set() -> Iterator[checks.CheckMessage]:
 def _check_botocore_config() -> Iterator[checks.CheckMessage]:
     from botocore.config import Config
 
-    value = get_setting("AWS_SES_CONFIG")
+    value = raw_setting("AWS_SES_CONFIG")
     if value is not None and not isinstance(value, Config):
         yield checks.Error(
             f"AWS_SES_CONFIG must be a botocore.config.Config, not {type(value).__name__}.",
@@ -242,14 +242,14 @@ def _check_addresses() -> Iterator[checks.CheckMessage]:
     from django_ses.sending.mime import parse_address
 
     for name in ("AWS_SES_FROM_EMAIL", "AWS_SES_RETURN_PATH"):
-        value = get_setting(name)
+        value = raw_setting(name)
         if not value:
             continue
         try:
             parse_address(str(value), field=name)
         except InvalidMessageError as error:
             yield checks.Error(str(error), id="django_ses.E014")
-    if get_setting("AWS_SES_RETURN_PATH") and not _use_v2():
+    if raw_setting("AWS_SES_RETURN_PATH") and not _use_v2():
         yield checks.Warning(
             "AWS_SES_RETURN_PATH is ignored by SES API v1 (SendRawEmail has no such parameter).",
             hint="Set USE_SES_V2 = True to send it as FeedbackForwardingEmailAddress.",
@@ -259,7 +259,7 @@ def _check_addresses() -> Iterator[checks.CheckMessage]:
 
 def _check_arns() -> Iterator[checks.CheckMessage]:
     for name in _ARN_SETTINGS:
-        value = get_setting(name)
+        value = raw_setting(name)
         if value and (not isinstance(value, str) or not value.startswith("arn:")):
             yield checks.Error(
                 f"{name} is {value!r}, not an identity ARN.",

@@ -6,11 +6,10 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
-
-from django_ses.conf import get_setting
 
 
 @checks.register("django_ses")
@@ -25,10 +24,10 @@ def _configured_backends() -> Iterator[str]:
         # Django 6.1 deprecates EMAIL_BACKEND; Django itself warns the project
         # that sets it, so reading it here must not warn a second time.
         warnings.simplefilter("ignore")
-        backend = get_setting("EMAIL_BACKEND")
+        backend = getattr(django_settings, "EMAIL_BACKEND", None)
     if isinstance(backend, str):
         yield backend
-    mailers = get_setting("MAILERS")
+    mailers = getattr(django_settings, "MAILERS", None)
     if isinstance(mailers, dict):
         for entry in mailers.values():
             if isinstance(entry, dict) and isinstance(entry.get("BACKEND"), str):

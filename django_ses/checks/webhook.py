@@ -13,15 +13,9 @@ from typing import Any
 
 from django.core import checks
 
-from django_ses.conf import get_setting
+from django_ses.conf import SETTINGS, raw_setting, written_values
 
-_TOPIC_SETTINGS = ("AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS", "AWS_SES_ALLOWED_TOPIC_ARNS")
-_CERT_DOMAIN_SETTINGS = (
-    "AWS_SNS_EVENT_CERT_TRUSTED_DOMAINS",
-    "AWS_SNS_BOUNCE_CERT_TRUSTED_DOMAINS",
-    "EVENT_CERT_DOMAINS",
-    "BOUNCE_CERT_DOMAINS",
-)
+_TOPIC_SETTINGS = SETTINGS["AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS"].names
 
 
 @checks.register("django_ses", checks.Tags.security)
@@ -49,8 +43,7 @@ def _is_string_list(value: object) -> bool:
 def _check_topic_arns() -> Iterator[checks.CheckMessage]:
     from django_ses.sns_verification import is_topic_arn
 
-    for name in _TOPIC_SETTINGS:
-        value = get_setting(name)
+    for name, value in written_values("AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS"):
         if value is None:
             continue
         if not _is_string_list(value):
@@ -68,7 +61,8 @@ def _check_topic_arns() -> Iterator[checks.CheckMessage]:
                 hint="Use full ARNs: arn:aws:sns:<region>:<account id>:<topic name>.",
                 id="django_ses.E031",
             )
-    first, alias = (get_setting(name) for name in _TOPIC_SETTINGS)
+    written = dict(written_values("AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS"))
+    first, alias = (written.get(name) for name in _TOPIC_SETTINGS)
     if first is not None and alias is not None and first != alias:
         yield checks.Warning(
             "AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS and AWS_SES_ALLOWED_TOPIC_ARNS are both set and "
@@ -79,8 +73,7 @@ def _check_topic_arns() -> Iterator[checks.CheckMessage]:
 
 
 def _check_cert_domains() -> Iterator[checks.CheckMessage]:
-    for name in _CERT_DOMAIN_SETTINGS:
-        value = get_setting(name)
+    for name, value in written_values("AWS_SNS_EVENT_CERT_TRUSTED_DOMAINS"):
         if value is not None and not _is_string_list(value):
             yield checks.Error(
                 f"{name} must be a domain or a list of domains.",
@@ -93,7 +86,7 @@ def _check_cert_domains() -> Iterator[checks.CheckMessage]:
 
 
 def _check_secret() -> Iterator[checks.CheckMessage]:
-    secret = get_setting("AWS_SES_WEBHOOK_SECRET")
+    secret = raw_setting("AWS_SES_WEBHOOK_SECRET")
     if secret in (None, ""):
         return
     if not isinstance(secret, str) or ":" not in secret or secret.startswith(":"):
@@ -108,7 +101,7 @@ def _check_secret() -> Iterator[checks.CheckMessage]:
 
 
 def _check_max_age() -> Iterator[checks.CheckMessage]:
-    value = get_setting("AWS_SES_SNS_MAX_AGE")
+    value = raw_setting("AWS_SES_SNS_MAX_AGE")
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
@@ -162,7 +155,7 @@ def _check_event_processing() -> Iterator[checks.CheckMessage]:
     """``AWS_SES_EVENT_PROCESSING`` and, in tasks mode, the task backend (E036-E039)."""
     from django_ses.webhook import EVENT_PROCESSING_MODES
 
-    mode = get_setting("AWS_SES_EVENT_PROCESSING", "inline")
+    mode = raw_setting("AWS_SES_EVENT_PROCESSING")
     if mode not in EVENT_PROCESSING_MODES:
         yield checks.Error(
             f"AWS_SES_EVENT_PROCESSING is {mode!r}; SES events are processed inline.",

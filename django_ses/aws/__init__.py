@@ -1,0 +1,1 @@
+"""AWS plumbing shared by every part of django_ses: clients, endpoints, error codes."""

@@ -1,0 +1,157 @@
+"""The one table of AWS error codes, and what each means to django_ses.
+
+Every decision that depends on an AWS error code reads :data:`ERROR_CODES`:
+the typed exceptions of :mod:`django_ses.exceptions`, the retry decisions of
+sending and of S3 downloads, the throttle's quota read and the messages of the
+statistics commands. A code missing from the table is judged by its HTTP status
+(5xx and 429 are transient).
+
+This module imports no boto3: it reads the ``response`` dict of a botocore
+``ClientError`` (or anything shaped like one).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "ERROR_CODES",
+    "ErrorCategory",
+    "categorize",
+    "category_of",
+    "error_code",
+    "error_message",
+    "http_status",
+    "is_retryable",
+]
+
+
+class ErrorCategory(enum.Enum):
+    """What an AWS error code means for the request that got it."""
+
+    #: Too many requests (the send rate, an API rate): retry later, through the throttle.
+    THROTTLED = "throttled"
+    #: SES refused this message for good (``MessageRejected``).
+    REJECTED = "rejected"
+    #: Sending is paused for the account or the configuration set.
+    SENDING_PAUSED = "sending_paused"
+    #: Something named in the request does not exist or is not verified.
+    NOT_CONFIGURED = "not_configured"
+    #: The credentials are valid but not allowed to do this (IAM).
+    ACCESS_DENIED = "access_denied"
+    #: The credentials are wrong or the request was signed wrongly.
+    INVALID_CREDENTIALS = "invalid_credentials"
+    #: Temporary credentials have expired: a refreshed set may succeed.
+    EXPIRED_CREDENTIALS = "expired_credentials"
+    #: A failure on AWS's side or in transit that may succeed when retried.
+    TRANSIENT = "transient"
+
+
+_C = ErrorCategory
+
+#: Error code -> category, for SES v1, SES v2, SNS, S3 and STS.
+ERROR_CODES: Mapping[str, ErrorCategory] = {
+    # Throttling: v1 "Throttling" (send rate and daily quota), v2 429s, S3's SlowDown.
+    "Throttling": _C.THROTTLED,
+    "ThrottlingException": _C.THROTTLED,
+    "TooManyRequestsException": _C.THROTTLED,
+    "LimitExceededException": _C.THROTTLED,
+    "MaxSendingRateExceeded": _C.THROTTLED,
+    "RequestLimitExceeded": _C.THROTTLED,
+    "SlowDown": _C.THROTTLED,
+    # Rejected messages.
+    "MessageRejected": _C.REJECTED,
+    # Paused sending.
+    "AccountSendingPausedException": _C.SENDING_PAUSED,
+    "ConfigurationSetSendingPausedException": _C.SENDING_PAUSED,
+    "SendingPausedException": _C.SENDING_PAUSED,
+    "AccountSuspendedException": _C.SENDING_PAUSED,
+    # Missing or unverified configuration.
+    "ConfigurationSetDoesNotExist": _C.NOT_CONFIGURED,
+    "ConfigurationSetDoesNotExistException": _C.NOT_CONFIGURED,
+    "MailFromDomainNotVerifiedException": _C.NOT_CONFIGURED,
+    "MailFromDomainNotVerified": _C.NOT_CONFIGURED,
+    "NotFoundException": _C.NOT_CONFIGURED,
+    "OptInRequired": _C.NOT_CONFIGURED,
+    # Permissions.
+    "AccessDenied": _C.ACCESS_DENIED,
+    "AccessDeniedException": _C.ACCESS_DENIED,
+    "UnauthorizedOperation": _C.ACCESS_DENIED,
+    "NotAuthorized": _C.ACCESS_DENIED,
+    "AuthorizationError": _C.ACCESS_DENIED,
+    # Credentials and signatures.
+    "InvalidClientTokenId": _C.INVALID_CREDENTIALS,
+    "UnrecognizedClientException": _C.INVALID_CREDENTIALS,
+    "SignatureDoesNotMatch": _C.INVALID_CREDENTIALS,
+    "InvalidSignatureException": _C.INVALID_CREDENTIALS,
+    "IncompleteSignature": _C.INVALID_CREDENTIALS,
+    "InvalidAccessKeyId": _C.INVALID_CREDENTIALS,
+    "ExpiredToken": _C.EXPIRED_CREDENTIALS,
+    "ExpiredTokenException": _C.EXPIRED_CREDENTIALS,
+    # Transient failures.
+    "InternalError": _C.TRANSIENT,
+    "InternalFailure": _C.TRANSIENT,
+    "ServiceUnavailable": _C.TRANSIENT,
+    "ServiceUnavailableException": _C.TRANSIENT,
+    "RequestTimeout": _C.TRANSIENT,
+    "RequestTimeTooSkewed": _C.TRANSIENT,
+    "OperationAborted": _C.TRANSIENT,
+    # S3: the object changed between HeadObject and GetObject.
+    "PreconditionFailed": _C.TRANSIENT,
+}
+
+#: Categories a retry can cure.
+RETRYABLE: frozenset[ErrorCategory] = frozenset(
+    {_C.THROTTLED, _C.TRANSIENT, _C.EXPIRED_CREDENTIALS}
+)
+
+
+def _response(error: Any) -> Mapping[str, Any]:
+    response = getattr(error, "response", None)
+    return response if isinstance(response, Mapping) else {}
+
+
+def error_code(error: Any) -> str:
+    """The AWS error code of a botocore ``ClientError`` (``""`` for other errors)."""
+    info = _response(error).get("Error") or {}
+    return str(info.get("Code") or "") if isinstance(info, Mapping) else ""
+
+
+def error_message(error: Any) -> str:
+    """The AWS error message of a botocore ``ClientError`` (``""`` for other errors)."""
+    info = _response(error).get("Error") or {}
+    return str(info.get("Message") or "") if isinstance(info, Mapping) else ""
+
+
+def http_status(error: Any) -> int:
+    """The HTTP status of the AWS answer, or 0 when there was none."""
+    metadata = _response(error).get("ResponseMetadata") or {}
+    try:
+        return int(metadata.get("HTTPStatusCode") or 0) if isinstance(metadata, Mapping) else 0
+    except (TypeError, ValueError):
+        return 0
+
+
+def category_of(code: str) -> ErrorCategory | None:
+    """The category of an error code, or ``None`` when the table does not list it."""
+    return ERROR_CODES.get(code)
+
+
+def categorize(error: Any) -> ErrorCategory | None:
+    """The category of an AWS error: its code's, else by HTTP status (5xx, 429), else ``None``."""
+    category = category_of(error_code(error))
+    if category is not None:
+        return category
+    status = http_status(error)
+    if status == 429:
+        return _C.THROTTLED
+    if status >= 500:
+        return _C.TRANSIENT
+    return None
+
+
+def is_retryable(error: Any) -> bool:
+    """Whether retrying the same request later may succeed."""
+    return categorize(error) in RETRYABLE
