@@ -1,4 +1,4 @@
-"""django_ses.transport: shared clients and endpoint resolution."""
+"""django_ses.aws.clients and .endpoints, as the backend uses them: shared clients, endpoints."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from botocore.config import Config
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage
 
-from django_ses import SESBackend, transport
+from django_ses import SESBackend
+from django_ses.aws import clients as transport
 
 
 @pytest.fixture

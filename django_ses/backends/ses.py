@@ -27,7 +27,7 @@ from typing import Any
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 
-from django_ses import transport
+from django_ses.aws.clients import ClientSettings, build_client, create_session, shared_client
 from django_ses.exceptions import SESError, from_botocore_error
 from django_ses.sending import quota, throttle
 from django_ses.sending.batch import send_batch
@@ -98,7 +98,7 @@ class SESBackend(BaseEmailBackend):
     # ------------------------------------------------------------------ client
 
     @property
-    def client_settings(self) -> transport.ClientSettings:
+    def client_settings(self) -> ClientSettings:
         """What the boto3 client of this backend is built from."""
         return self.options.client_settings()
 
@@ -110,7 +110,7 @@ class SESBackend(BaseEmailBackend):
         overrides this method, each backend instance builds its client from the
         session it returns, on :meth:`open`, and closes it on :meth:`close`.
         """
-        return transport.create_session(self.client_settings)
+        return create_session(self.client_settings)
 
     def uses_default_session(self) -> bool:
         """True unless a subclass overrides :meth:`create_session` (then clients are not shared)."""
@@ -136,10 +136,10 @@ class SESBackend(BaseEmailBackend):
         settings = self.client_settings
         try:
             if self.uses_default_session():
-                client = transport.shared_client(settings)
+                client = shared_client(settings)
                 owned = False
             else:
-                client = transport.build_client(self.create_session(), settings)
+                client = build_client(self.create_session(), settings)
                 owned = True
         except Exception as error:
             typed = from_botocore_error(error)

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django_ses.conf import DEFAULT_DKIM_HEADERS
 from django_ses.exceptions import DKIMError, DKIMKeyError, DKIMNotInstalledError
 
 __all__ = [
@@ -36,9 +37,9 @@ __all__ = [
     "sign_message",
 ]
 
-#: Headers signed when ``DKIM_HEADERS`` is not set. SES rewrites ``Date`` and
-#: ``Message-ID``, so they are not signed by default.
-DEFAULT_SIGNED_HEADERS: tuple[str, ...] = ("From", "To", "Cc", "Subject")
+#: Headers signed when ``DKIM_HEADERS`` is not set (the setting's default). SES
+#: rewrites ``Date`` and ``Message-ID``, so they are not signed by default.
+DEFAULT_SIGNED_HEADERS: tuple[str, ...] = DEFAULT_DKIM_HEADERS
 
 #: RFC 6376 section 5.4: these header fields must not be signed.
 _UNSIGNABLE_HEADERS = frozenset(

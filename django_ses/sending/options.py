@@ -18,7 +18,8 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_ses import transport
+from django_ses.aws.clients import ClientSettings
+from django_ses.aws.endpoints import resolve_endpoint_url, resolve_region
 from django_ses.conf import get_setting
 from django_ses.sending import mime
 from django_ses.sending.request import Envelope
@@ -33,10 +34,6 @@ class _Unset:
 
 #: Default of every constructor keyword: "not passed, use the setting".
 UNSET: Any = _Unset()
-
-DEFAULT_AUTO_THROTTLE = 0.5
-DEFAULT_DKIM_SELECTOR = "ses"
-DEFAULT_DKIM_HEADERS: tuple[str, ...] = ("From", "To", "Cc", "Subject")
 
 #: The constructor keywords of :class:`~django_ses.SESBackend` that are options.
 KEYWORDS = (
@@ -80,28 +77,28 @@ class SendOptions:
     """Everything a send depends on besides the message, resolved from keywords and settings."""
 
     region_name: str
-    session_profile: str | None = None
-    access_key_id: str | None = None
-    secret_access_key: str | None = field(default=None, repr=False)
-    session_token: str | None = field(default=None, repr=False)
-    config: Any = field(default=None, compare=False)  # botocore.config.Config
-    use_ses_v2: bool = False
-    global_endpoint_id: str | None = None
-    endpoint_url: str | None = None
+    session_profile: str | None
+    access_key_id: str | None
+    secret_access_key: str | None = field(repr=False)
+    session_token: str | None = field(repr=False)
+    config: Any = field(compare=False)  # botocore.config.Config
+    use_ses_v2: bool
+    global_endpoint_id: str | None
+    endpoint_url: str | None
     #: The share of the account's send rate to use; ``None``: no throttling.
-    throttle: float | None = DEFAULT_AUTO_THROTTLE
-    dkim_domain: str | None = None
-    dkim_key: str | bytes | None = field(default=None, repr=False)
-    dkim_selector: str = DEFAULT_DKIM_SELECTOR
-    dkim_headers: Sequence[str] | str = DEFAULT_DKIM_HEADERS
-    source_arn: str | None = None
-    from_arn: str | None = None
-    return_path_arn: str | None = None
-    from_email: str | None = None
-    return_path: str | None = None
-    configuration_set: ConfigurationSetting = None
-    default_tags: Mapping[str, Any] | None = None
-    use_blacklist: bool = False
+    throttle: float | None
+    dkim_domain: str | None
+    dkim_key: str | bytes | None = field(repr=False)
+    dkim_selector: str
+    dkim_headers: Sequence[str] | str
+    source_arn: str | None
+    from_arn: str | None
+    return_path_arn: str | None
+    from_email: str | None
+    return_path: str | None
+    configuration_set: ConfigurationSetting
+    default_tags: Mapping[str, Any] | None
+    use_blacklist: bool
 
     @classmethod
     def resolve(cls, keywords: Mapping[str, Any]) -> SendOptions:
@@ -115,14 +112,14 @@ class SendOptions:
         if unknown:
             raise TypeError(f"Unknown SESBackend keywords: {', '.join(sorted(unknown))}")
 
-        def option(name: str, setting: str, default: Any = None, *fallbacks: str) -> Any:
+        def option(name: str, setting: str) -> Any:
             """A keyword that was passed (even ``False`` or ``0``) wins; ``None``: the setting."""
             value = keywords.get(name, UNSET)
             if value is not UNSET and value is not None:
                 return value
-            return get_setting(setting, default, fallbacks=fallbacks)
+            return get_setting(setting)
 
-        v2 = bool(option("use_ses_v2", "USE_SES_V2", False))
+        v2 = bool(option("use_ses_v2", "USE_SES_V2"))
         global_endpoint_id = option("aws_global_endpoint_id", "AWS_SES_GLOBAL_ENDPOINT_ID") or None
         if global_endpoint_id and not v2:
             raise ImproperlyConfigured(
@@ -134,25 +131,17 @@ class SendOptions:
         endpoint_keyword = keywords.get("aws_region_endpoint", UNSET)
         throttle = keywords.get("aws_auto_throttle", UNSET)
         if throttle is UNSET:
-            throttle = get_setting("AWS_SES_AUTO_THROTTLE", DEFAULT_AUTO_THROTTLE)
+            throttle = get_setting("AWS_SES_AUTO_THROTTLE")
         return cls(
-            session_profile=option(
-                "aws_session_profile", "AWS_SES_SESSION_PROFILE", None, "AWS_SESSION_PROFILE"
-            ),
-            access_key_id=option(
-                "aws_access_key", "AWS_SES_ACCESS_KEY_ID", None, "AWS_ACCESS_KEY_ID"
-            ),
-            secret_access_key=option(
-                "aws_secret_key", "AWS_SES_SECRET_ACCESS_KEY", None, "AWS_SECRET_ACCESS_KEY"
-            ),
-            session_token=option(
-                "aws_session_token", "AWS_SES_SESSION_TOKEN", None, "AWS_SESSION_TOKEN"
-            ),
-            region_name=transport.resolve_region(region_keyword),
+            session_profile=option("aws_session_profile", "AWS_SES_SESSION_PROFILE"),
+            access_key_id=option("aws_access_key", "AWS_SES_ACCESS_KEY_ID"),
+            secret_access_key=option("aws_secret_key", "AWS_SES_SECRET_ACCESS_KEY"),
+            session_token=option("aws_session_token", "AWS_SES_SESSION_TOKEN"),
+            region_name=resolve_region(region_keyword),
             config=option("aws_config", "AWS_SES_CONFIG"),
             use_ses_v2=v2,
             global_endpoint_id=global_endpoint_id,
-            endpoint_url=transport.resolve_endpoint_url(
+            endpoint_url=resolve_endpoint_url(
                 endpoint_keyword=None if endpoint_keyword is UNSET else endpoint_keyword,
                 region_keyword=region_keyword,
                 global_endpoint_id=global_endpoint_id,
@@ -160,16 +149,16 @@ class SendOptions:
             throttle=_throttle_factor(throttle),
             dkim_domain=option("dkim_domain", "DKIM_DOMAIN"),
             dkim_key=option("dkim_key", "DKIM_PRIVATE_KEY"),
-            dkim_selector=option("dkim_selector", "DKIM_SELECTOR", DEFAULT_DKIM_SELECTOR),
-            dkim_headers=option("dkim_headers", "DKIM_HEADERS", DEFAULT_DKIM_HEADERS),
+            dkim_selector=option("dkim_selector", "DKIM_SELECTOR"),
+            dkim_headers=option("dkim_headers", "DKIM_HEADERS"),
             source_arn=option("ses_source_arn", "AWS_SES_SOURCE_ARN"),
             from_arn=option("ses_from_arn", "AWS_SES_FROM_ARN"),
             return_path_arn=option("ses_return_path_arn", "AWS_SES_RETURN_PATH_ARN"),
-            from_email=get_setting("AWS_SES_FROM_EMAIL") or None,
-            return_path=get_setting("AWS_SES_RETURN_PATH") or None,
+            from_email=get_setting("AWS_SES_FROM_EMAIL"),
+            return_path=get_setting("AWS_SES_RETURN_PATH"),
             configuration_set=get_setting("AWS_SES_CONFIGURATION_SET"),
             default_tags=get_setting("AWS_SES_DEFAULT_TAGS"),
-            use_blacklist=bool(get_setting("AWS_SES_USE_BLACKLIST", False)),
+            use_blacklist=get_setting("AWS_SES_USE_BLACKLIST"),
         )
 
     @property
@@ -177,9 +166,9 @@ class SendOptions:
         """``"v2"`` (``SendEmail``) or ``"v1"`` (``SendRawEmail``)."""
         return "v2" if self.use_ses_v2 else "v1"
 
-    def client_settings(self) -> transport.ClientSettings:
+    def client_settings(self) -> ClientSettings:
         """What the boto3 client is built from."""
-        return transport.ClientSettings(
+        return ClientSettings(
             service_name="sesv2" if self.use_ses_v2 else "ses",
             region_name=self.region_name,
             endpoint_url=self.endpoint_url,

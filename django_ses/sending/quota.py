@@ -7,7 +7,8 @@ to the ``AWS_SES_MAX_SEND_RATE`` setting, or to no throttling. The limiter that
 uses the rate is in :mod:`django_ses.sending.throttle`.
 
 The tables are bounded: at most :data:`MAX_CACHED_KEYS` accounts and regions
-are remembered, and quota reads share a fixed set of locks.
+are remembered (and locked). They are registered in :mod:`django_ses.caches`,
+so a change of the credential, region, endpoint or rate settings clears them.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.core.exceptions import ImproperlyConfigured
 
+from django_ses import caches
+from django_ses.aws.errors import ErrorCategory, categorize, error_code, error_message
 from django_ses.conf import get_setting
 from django_ses.sending.throttle import positive_rate
 
@@ -44,17 +46,8 @@ logger = logging.getLogger("django_ses.throttle")
 QUOTA_TTL = 600.0
 #: Seconds before a quota read that failed for a transient reason is retried.
 QUOTA_RETRY_AFTER = 60.0
-#: Error codes that mean the credentials may not read the quota (not transient).
-_DENIED_CODES = frozenset(
-    {
-        "AccessDenied",
-        "AccessDeniedException",
-        "UnauthorizedOperation",
-        "UnrecognizedClientException",
-        "InvalidClientTokenId",
-        "NotAuthorized",
-    }
-)
+#: Error categories that mean the credentials may not read the quota (not transient).
+_DENIED = frozenset({ErrorCategory.ACCESS_DENIED, ErrorCategory.INVALID_CREDENTIALS})
 
 
 @dataclass(frozen=True)
@@ -65,12 +58,10 @@ class _Quota:
 
 #: Accounts and regions whose quota is remembered; the oldest is forgotten first.
 MAX_CACHED_KEYS = 256
-#: Quota reads of different keys run in parallel on this many locks (a bounded table).
-_FETCH_LOCK_STRIPES = 32
 
 _quota_lock = threading.Lock()
 _quota_cache: dict[str, _Quota] = {}
-_fetch_locks = tuple(threading.Lock() for _ in range(_FETCH_LOCK_STRIPES))
+_fetch_locks = caches.LockTable(MAX_CACHED_KEYS)  # one quota read per key at a time
 _warned_keys: dict[str, None] = {}  # an ordered set
 
 
@@ -117,8 +108,7 @@ def get_max_send_rate(
     """
     cached = _cached_quota(cache_key)
     if cached is None:
-        fetch_lock = _fetch_locks[zlib.crc32(cache_key.encode()) % _FETCH_LOCK_STRIPES]
-        with fetch_lock:
+        with _fetch_locks.get(cache_key):
             # Another thread may have read it while this one waited.
             cached = _cached_quota(cache_key)
             if cached is None:
@@ -153,10 +143,9 @@ def _fetch_max_send_rate(
         else:
             value = client.get_send_quota()["MaxSendRate"]
     except ClientError as exc:
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code", "")) or "error"
-        _warn_once(cache_key, operation, f"{code}: {error.get('Message', '')}".rstrip(": "))
-        return None, ttl if code in _DENIED_CODES else retry_after
+        code = error_code(exc) or "error"
+        _warn_once(cache_key, operation, f"{code}: {error_message(exc)}".rstrip(": "))
+        return None, ttl if categorize(exc) in _DENIED else retry_after
     except BotoCoreError as exc:
         _warn_once(cache_key, operation, str(exc))
         return None, retry_after
@@ -201,3 +190,21 @@ def clear_quota_cache() -> None:
     with _quota_lock:
         _quota_cache.clear()
         _warned_keys.clear()
+    _fetch_locks.clear()
+
+
+caches.register_cache(
+    "sending quota",
+    clear_quota_cache,
+    settings=(
+        "AWS_SES_ACCESS_KEY_ID",
+        "AWS_SES_SECRET_ACCESS_KEY",
+        "AWS_SES_SESSION_TOKEN",
+        "AWS_SES_SESSION_PROFILE",
+        "AWS_SES_REGION_NAME",
+        "AWS_SES_REGION_ENDPOINT",
+        "AWS_SES_REGION_ENDPOINT_URL",
+        "AWS_SES_MAX_SEND_RATE",
+        "USE_SES_V2",
+    ),
+)

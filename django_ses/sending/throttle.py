@@ -57,6 +57,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 
+from django_ses import caches as process_caches
 from django_ses.conf import get_setting
 
 __all__ = [
@@ -358,3 +359,8 @@ def reset_rate_limiters() -> None:
     """Forget every limiter of this process (their schedules start afresh)."""
     with _registry_lock:
         _registry.clear()
+
+
+process_caches.register_cache(
+    "rate limiters", reset_rate_limiters, settings=("AWS_SES_RATE_LIMIT_CACHE", "CACHES")
+)
