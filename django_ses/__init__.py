@@ -31,7 +31,7 @@ __all__ = [
 
 #: Module-global state of django-ses that django_ses does not keep: the throttle
 #: lives in django_ses.throttle (per process, or shared through the cache).
-_REMOVED_STATE = {
+_REMOVED_STATE: dict[str, tuple[Any, str]] = {
     "cached_rate_limits": (
         {},
         "django_ses.cached_rate_limits is deprecated and always empty: the send rate is "
