@@ -11,7 +11,8 @@ JSON-safe summary.
 
 ``send_queued_email`` is a Task of Django's Tasks framework (:mod:`django.tasks`
 on Django 6.0+, :mod:`django_tasks` on Django 5.2). It is built when it is first
-looked up, not when this module is imported, so that ``TASKS``,
+looked up (then reused until ``TASKS`` or a task setting changes), not when this
+module is imported, so that ``TASKS``,
 ``AWS_SES_TASK_BACKEND`` and ``AWS_SES_TASK_QUEUE_NAME`` are read at use time,
 and a project whose ``TASKS`` has no ``"default"`` entry can still import it.
 Workers find it by its path, ``django_ses.tasks.send_queued_email``.
@@ -19,11 +20,13 @@ Workers find it by its path, ``django_ses.tasks.send_queued_email``.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_ses.conf import get_setting
+from django_ses import caches
+from django_ses.conf import SETTINGS, get_setting
 from django_ses.tasks_compat import tasks_module
 
 __all__ = [
@@ -35,8 +38,8 @@ __all__ = [
     "send_queued_email",
 ]
 
-DEFAULT_TASK_BACKEND = "default"
-DEFAULT_TASK_QUEUE_NAME = "default"
+DEFAULT_TASK_BACKEND: str = SETTINGS["AWS_SES_TASK_BACKEND"].default
+DEFAULT_TASK_QUEUE_NAME: str = SETTINGS["AWS_SES_TASK_QUEUE_NAME"].default
 
 
 def send_queued_email(payload: dict[str, Any]) -> dict[str, Any]:
@@ -77,12 +80,12 @@ del send_queued_email, process_ses_event
 
 def task_backend_alias() -> str:
     """``AWS_SES_TASK_BACKEND``: the ``TASKS`` alias messages are queued on."""
-    return str(get_setting("AWS_SES_TASK_BACKEND", DEFAULT_TASK_BACKEND))
+    return str(get_setting("AWS_SES_TASK_BACKEND"))
 
 
 def task_queue_name() -> str:
     """``AWS_SES_TASK_QUEUE_NAME``: the queue messages are queued on."""
-    return str(get_setting("AWS_SES_TASK_QUEUE_NAME", DEFAULT_TASK_QUEUE_NAME))
+    return str(get_setting("AWS_SES_TASK_QUEUE_NAME"))
 
 
 def get_task() -> Any:
@@ -103,9 +106,35 @@ def get_event_task() -> Any:
     return _build_task(_PROCESS_SES_EVENT)
 
 
+#: The Tasks built so far, by (function, backend alias, queue): built once, not on
+#: every lookup. Cleared when TASKS or either setting changes (django_ses.caches).
+_built: dict[tuple[str, str, str], Any] = {}
+_built_lock = threading.Lock()
+
+
+def _forget_tasks() -> None:
+    with _built_lock:
+        _built.clear()
+
+
+caches.register_cache(
+    "tasks", _forget_tasks, settings=("TASKS", "AWS_SES_TASK_BACKEND", "AWS_SES_TASK_QUEUE_NAME")
+)
+
+
 def _build_task(function: Any) -> Any:
-    framework = tasks_module()
     alias, queue = task_backend_alias(), task_queue_name()
+    key = (function.__name__, alias, queue)
+    task = _built.get(key)
+    if task is None:
+        task = _new_task(function, alias, queue)
+        with _built_lock:
+            task = _built.setdefault(key, task)
+    return task
+
+
+def _new_task(function: Any, alias: str, queue: str) -> Any:
+    framework = tasks_module()
     if alias not in framework.task_backends.settings:
         raise ImproperlyConfigured(
             f"AWS_SES_TASK_BACKEND is {alias!r}, but TASKS has no such entry "

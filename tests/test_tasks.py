@@ -23,7 +23,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
-from django_ses import QueuedSESBackend, signals
+from django_ses import QueuedSESBackend, signals, tasks
 from django_ses.exceptions import InvalidMessageError, ThrottledError
 from django_ses.models import BlacklistedEmail
 from django_ses.tasks_compat import tasks_module
@@ -588,3 +588,16 @@ def test_the_checks_ignore_projects_that_do_not_queue(settings, without_tasks_fr
     use_email_backend(settings, "django_ses.SESBackend")
 
     assert check_ids() == []
+
+
+def test_the_task_is_built_once_and_rebuilt_when_its_queue_setting_changes(
+    dummy_tasks, settings
+) -> None:
+    first = tasks.get_task()
+    assert tasks.get_task() is first
+    assert import_string("django_ses.tasks.send_queued_email") is first
+    settings.AWS_SES_TASK_QUEUE_NAME = "mail"
+    settings.TASKS = {"default": {"BACKEND": DUMMY, "QUEUES": ["default", "mail"]}}
+    rebuilt = tasks.get_task()
+    assert rebuilt is not first
+    assert rebuilt.queue_name == "mail"

@@ -15,7 +15,7 @@ from typing import Any
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from django_ses.conf import raw_setting
+from django_ses.conf import DEFAULT_REGION, get_setting, raw_setting
 
 _ARN_SETTINGS = ("AWS_SES_SOURCE_ARN", "AWS_SES_FROM_ARN", "AWS_SES_RETURN_PATH_ARN")
 _REGIONAL_HOST = re.compile(
@@ -95,8 +95,7 @@ def _check_endpoints() -> Iterator[checks.CheckMessage]:
             )
         else:
             match = _REGIONAL_HOST.match(text.lower())
-            region = raw_setting("AWS_SES_REGION_NAME")
-            region = region or "us-east-1"
+            region = get_setting("AWS_SES_REGION_NAME") or DEFAULT_REGION
             if match and match.group(1) != region:
                 yield checks.Warning(
                     f"AWS_SES_REGION_ENDPOINT {host!r} belongs to {match.group(1)}, but the "
