@@ -30,17 +30,17 @@ __all__ = [
 ]
 
 #: Module-global state of django-ses that django_ses does not keep: the throttle
-#: lives in django_ses.throttle (per process, or shared through the cache).
+#: lives in django_ses.sending.throttle (per process, or shared through the cache).
 _REMOVED_STATE: dict[str, tuple[Any, str]] = {
     "cached_rate_limits": (
         {},
         "django_ses.cached_rate_limits is deprecated and always empty: the send rate is "
-        "cached by django_ses.throttle (see AWS_SES_RATE_LIMIT_CACHE).",
+        "cached by django_ses.sending.throttle (see AWS_SES_RATE_LIMIT_CACHE).",
     ),
     "recent_send_times": (
         [],
         "django_ses.recent_send_times is deprecated and always empty: the throttle keeps "
-        "its own schedule (django_ses.throttle), per process or in the cache.",
+        "its own schedule (django_ses.sending.throttle), per process or in the cache.",
     ),
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django_ses.conf import get_setting
 from django_ses.sending import dkim as dkim_signing
 
 __all__ = ["cast_nonzero_to_float", "dkim_sign"]
@@ -42,6 +43,6 @@ def dkim_sign(
         message,
         domain=dkim_domain,
         private_key=dkim_key,
-        selector=dkim_selector or "ses",
+        selector=dkim_selector or get_setting("DKIM_SELECTOR"),
         headers=dkim_headers,
     )

@@ -3,11 +3,11 @@
 ``process_ses_event`` processes one SES event that the webhook accepted with
 ``AWS_SES_EVENT_PROCESSING = "tasks"`` (see :mod:`django_ses.webhook`).
 
-:class:`~django_ses.queued_backend.QueuedSESBackend` enqueues it once per
-message, with one JSON-safe argument, the payload described in
-:mod:`django_ses.queued_message`. A worker running it sends the message
-through SES (see :func:`django_ses.queued_backend.deliver`) and returns a
-JSON-safe summary.
+:class:`~django_ses.backends.queued.QueuedSESBackend` enqueues
+``send_queued_email`` once per message, with one JSON-safe argument, the
+payload described in :mod:`django_ses.sending.queued_email`. A worker running
+it sends the message through SES (see :func:`django_ses.sending.worker.deliver`)
+and returns a JSON-safe summary.
 
 ``send_queued_email`` is a Task of Django's Tasks framework (:mod:`django.tasks`
 on Django 6.0+, :mod:`django_tasks` on Django 5.2). It is built when it is first
@@ -27,6 +27,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from django_ses import caches
 from django_ses.conf import SETTINGS, get_setting
+from django_ses.sending.worker import deliver
 from django_ses.tasks_compat import tasks_module
 
 __all__ = [
@@ -49,8 +50,6 @@ def send_queued_email(payload: dict[str, Any]) -> dict[str, Any]:
     configuration problems, so the task backend records a failed attempt; a
     message SES rejects for good is logged at ERROR and reported in the result.
     """
-    from django_ses.sending.worker import deliver
-
     return deliver(payload)
 
 
