@@ -10,6 +10,6 @@ class DjangoSESConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self) -> None:
-        from django_ses import checks
+        from django_ses import checks  # app loading: checks import models and backends
 
         checks.register()

@@ -12,10 +12,17 @@ import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
+from botocore.compat import HAS_CRT
+from botocore.config import Config
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from django_ses.conf import DEFAULT_REGION, get_setting, raw_setting
+from django_ses.exceptions import DKIMError, InvalidMessageError
+from django_ses.sending import dkim as dkim_signing
+from django_ses.sending import quota, throttle
+from django_ses.sending.mime import parse_address
+from django_ses.sending.request import validate_tags
 
 _ARN_SETTINGS = ("AWS_SES_SOURCE_ARN", "AWS_SES_FROM_ARN", "AWS_SES_RETURN_PATH_ARN")
 _REGIONAL_HOST = re.compile(
@@ -56,8 +63,6 @@ def _check_global_endpoint() -> Iterator[checks.CheckMessage]:
             hint="Set USE_SES_V2 = True.",
             id="django_ses.E001",
         )
-    from botocore.compat import HAS_CRT
-
     if not HAS_CRT:
         yield checks.Error(
             "AWS_SES_GLOBAL_ENDPOINT_ID is set but botocore's CRT signer (awscrt) is not "
@@ -117,9 +122,6 @@ def _check_endpoints() -> Iterator[checks.CheckMessage]:
 
 
 def _check_dkim() -> Iterator[checks.CheckMessage]:
-    from django_ses.exceptions import DKIMError
-    from django_ses.sending import dkim as dkim_signing
-
     domain = raw_setting("DKIM_DOMAIN")
     key = raw_setting("DKIM_PRIVATE_KEY")
     if not domain and not key:
@@ -159,9 +161,6 @@ def _check_dkim() -> Iterator[checks.CheckMessage]:
 
 
 def _check_default_tags() -> Iterator[checks.CheckMessage]:
-    from django_ses.exceptions import InvalidMessageError
-    from django_ses.sending.request import validate_tags
-
     tags = raw_setting("AWS_SES_DEFAULT_TAGS")
     if tags is None:
         return
@@ -200,8 +199,6 @@ def _check_throttle() -> Iterator[checks.CheckMessage]:
                 hint="Use a factor of at most 1.",
                 id="django_ses.W001",
             )
-    from django_ses.sending import quota, throttle
-
     try:
         quota.configured_max_send_rate()
     except ImproperlyConfigured as error:
@@ -225,8 +222,6 @@ def _check_configuration_set() -> Iterator[checks.CheckMessage]:
 
 
 def _check_botocore_config() -> Iterator[checks.CheckMessage]:
-    from botocore.config import Config
-
     value = raw_setting("AWS_SES_CONFIG")
     if value is not None and not isinstance(value, Config):
         yield checks.Error(
@@ -237,9 +232,6 @@ def _check_botocore_config() -> Iterator[checks.CheckMessage]:
 
 
 def _check_addresses() -> Iterator[checks.CheckMessage]:
-    from django_ses.exceptions import InvalidMessageError
-    from django_ses.sending.mime import parse_address
-
     for name in ("AWS_SES_FROM_EMAIL", "AWS_SES_RETURN_PATH"):
         value = raw_setting(name)
         if not value:

@@ -11,6 +11,10 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from django_ses.backends.queued import QueuedSESBackend
+from django_ses.tasks import get_task, task_backend_alias
+from django_ses.tasks_compat import tasks_module
+
 
 @checks.register("django_ses")
 def check_queued_sending(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
@@ -35,8 +39,6 @@ def _configured_backends() -> Iterator[str]:
 
 
 def _queued_backend_configured() -> bool:
-    from django_ses.backends.queued import QueuedSESBackend
-
     for path in _configured_backends():
         try:
             backend = import_string(path)
@@ -48,9 +50,6 @@ def _queued_backend_configured() -> bool:
 
 
 def _check_tasks() -> Iterator[checks.CheckMessage]:
-    from django_ses.tasks import get_task, task_backend_alias
-    from django_ses.tasks_compat import tasks_module
-
     try:
         framework = tasks_module()
     except ImproperlyConfigured as error:
