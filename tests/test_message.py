@@ -290,3 +290,17 @@ def test_v2_uses_the_source_arn_when_no_from_arn_is_set():
 
     assert params["FromEmailAddressIdentityArn"] == "arn:s"
     assert "FromEmailAddress" not in params
+
+
+def test_render_mime_writes_the_configuration_set_header_once_with_the_given_value():
+    message = make(headers={"x-ses-configuration-set": "from-the-project"})
+
+    parsed = parse(render_mime(message, configuration_set="the-request's"))
+
+    assert parsed.get_all("X-SES-CONFIGURATION-SET") == ["the-request's"]
+    assert message.extra_headers == {"x-ses-configuration-set": "from-the-project"}
+
+
+def test_render_mime_refuses_a_configuration_set_name_with_a_line_break():
+    with pytest.raises(InvalidMessageError, match="configuration set name"):
+        render_mime(make(), configuration_set="set\r\nBcc: victim@example.com")

@@ -1,9 +1,10 @@
 """From a Django ``EmailMessage`` to the raw MIME SES receives. Pure functions, no I/O.
 
 * :func:`render_mime` builds the raw MIME bytes (CRLF line endings), without
-  Bcc, without django_ses's control header ``X-SES-CONFIGURATION-SET`` and
-  without the result keys (``message_id``, ``request_id``, ``status``) that
-  the backend stores in ``extra_headers`` for django-ses compatibility.
+  Bcc, with the ``X-SES-CONFIGURATION-SET`` header holding the configuration
+  set the request names (as django-ses writes it) and without the result
+  keys (``message_id``, ``request_id``, ``status``) that the backend stores
+  in ``extra_headers`` for django-ses compatibility.
 * :func:`message_recipients` lists the envelope recipients (To, Cc, Bcc);
   :func:`parse_address` / :func:`encode_address` check and encode addresses.
 * :func:`configuration_set_header` and :func:`check_size` read and check the
@@ -47,8 +48,9 @@ Api = Literal["v1", "v2"]
 #: The largest raw message each API accepts, attachments included.
 SIZE_LIMITS: dict[Api, int] = {"v1": 10 * 1024 * 1024, "v2": 40 * 1024 * 1024}
 
-#: django-ses's per-message configuration set header. It becomes the
-#: ``ConfigurationSetName`` API parameter and is removed from the MIME.
+#: django-ses's per-message configuration set header. A value set by the
+#: project picks the ``ConfigurationSetName`` API parameter; the MIME always
+#: carries the one value the request names (SES strips it before delivery).
 CONFIGURATION_SET_HEADER = "X-SES-CONFIGURATION-SET"
 
 #: Keys the backend sets in ``extra_headers`` of a sent message (django-ses
@@ -213,7 +215,7 @@ def _validate_header_name(name: Any) -> None:
         )
 
 
-def _sendable_headers(message: EmailMessage) -> dict[str, Any]:
+def _sendable_headers(message: EmailMessage, configuration_set: str | None) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     for name, value in (message.extra_headers or {}).items():
         if name in RESULT_KEYS or str(name).lower() == CONFIGURATION_SET_HEADER.lower():
@@ -223,6 +225,11 @@ def _sendable_headers(message: EmailMessage) -> dict[str, Any]:
         if problem:
             raise InvalidMessageError(f"Invalid value for header {name!r}: it {problem}.")
         headers[name] = value
+    if configuration_set:
+        problem = _header_value_problem(configuration_set)
+        if problem:
+            raise InvalidMessageError(f"The configuration set name {problem}.")
+        headers[CONFIGURATION_SET_HEADER] = configuration_set
     return headers
 
 
@@ -249,18 +256,21 @@ def render_mime(
     *,
     to: Sequence[str] | None = None,
     cc: Sequence[str] | None = None,
+    configuration_set: str | None = None,
 ) -> bytes:
     """The raw MIME of ``message`` as SES must receive it, with CRLF line endings.
 
     ``to`` and ``cc`` replace the message's lists in the headers (the backend
     passes them without blacklisted recipients). Bcc never appears. The
-    ``message`` itself is not modified.
+    ``X-SES-CONFIGURATION-SET`` header is ``configuration_set`` alone: any
+    spelling of it in ``extra_headers`` is replaced, so the MIME and the API
+    parameter never disagree. The ``message`` itself is not modified.
 
     Raises :class:`InvalidMessageError` for an invalid header name or value and
     for a header that may appear only once but appears twice.
     """
     clone = copy.copy(message)
-    clone.extra_headers = _sendable_headers(message)
+    clone.extra_headers = _sendable_headers(message, configuration_set)
     if to is not None:
         clone.to = list(to)
     if cc is not None:
