@@ -28,7 +28,7 @@ def filter_blacklisted_recipients(addresses: Sequence[str]) -> list[str]:
 
     Display names of the remaining recipients are kept. Costs one query.
     """
-    from django_ses.models import BlacklistedEmail
+    from django_ses.models import BlacklistedEmail  # app loading: utils imports this module
 
     if not addresses:
         return []
@@ -76,7 +76,7 @@ def get_emails_from_complaint_obj(complaint_obj: Mapping[str, Any]) -> list[str]
 
 def add_to_blacklist(addresses: Iterable[str], *, reason: str, source: str = "") -> int:
     """Blacklist ``addresses``; idempotent. Returns how many were new."""
-    from django_ses.models import BlacklistedEmail
+    from django_ses.models import BlacklistedEmail  # app loading: utils imports this module
 
     wanted = {normalize_address(a) for a in addresses if a}
     if not wanted:
@@ -95,3 +95,25 @@ def add_to_blacklist(addresses: Iterable[str], *, reason: str, source: str = "")
             # Added concurrently by another process: that is the state we want.
             pass
     return created
+
+
+def blacklist_bounced(bounce_obj: Mapping[str, Any], *, source: str = "") -> int:
+    """Blacklist the permanently bounced recipients of an SES bounce; returns how many were new."""
+    from django_ses.models import BlacklistedEmail  # app loading: utils imports this module
+
+    return add_to_blacklist(
+        get_permanent_bounced_emails_from_bounce_obj(bounce_obj),
+        reason=BlacklistedEmail.Reason.BOUNCE,
+        source=source,
+    )
+
+
+def blacklist_complained(complaint_obj: Mapping[str, Any], *, source: str = "") -> int:
+    """Blacklist the complained recipients of an SES complaint; returns how many were new."""
+    from django_ses.models import BlacklistedEmail  # app loading: utils imports this module
+
+    return add_to_blacklist(
+        get_emails_from_complaint_obj(complaint_obj),
+        reason=BlacklistedEmail.Reason.COMPLAINT,
+        source=source,
+    )

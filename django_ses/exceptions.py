@@ -21,6 +21,16 @@ raised ``from`` the original error::
         ├── ConfigurationError
         └── SESServerError
 
+    SESError (webhook and SNS)
+    ├── SNSMessageError                            an SNS message is not accepted
+    │   ├── MalformedSNSMessage (also a ValueError)   400
+    │   │   └── NestedTooDeeply
+    │   ├── UntrustedSNSMessage                    403
+    │   ├── CertificateFetchError                  503: SNS retries
+    │   └── VerificationUnavailable                requests/cryptography missing
+    ├── SubscriptionConfirmationError              ConfirmSubscription failed
+    └── WebhookRefusal                             the webhook's HTTP refusal
+
 API errors subclass :class:`botocore.exceptions.ClientError`, so code written
 for django-ses that catches ``ClientError`` keeps working, and they keep its
 ``response`` and ``operation_name``.
@@ -40,6 +50,7 @@ from django_ses.aws.errors import ErrorCategory, category_of, error_code, http_s
 
 __all__ = [
     "BatchAbortedError",
+    "CertificateFetchError",
     "ConfigurationError",
     "DKIMError",
     "DKIMKeyError",
@@ -47,15 +58,22 @@ __all__ = [
     "DeliveryInProgressError",
     "InvalidAddress",
     "InvalidMessageError",
+    "MalformedSNSMessage",
     "MessageRejectedError",
     "MessageTooLargeError",
+    "NestedTooDeeply",
     "SESAPIError",
     "SESClientSetupError",
     "SESConnectionError",
     "SESError",
     "SESServerError",
+    "SNSMessageError",
     "SendingPausedError",
+    "SubscriptionConfirmationError",
     "ThrottledError",
+    "UntrustedSNSMessage",
+    "VerificationUnavailable",
+    "WebhookRefusal",
     "from_botocore_error",
 ]
 
@@ -267,3 +285,49 @@ def from_botocore_error(error: Exception) -> SESError | None:
     if isinstance(error, botocore.exceptions.BotoCoreError):
         return SESClientSetupError(f"Could not build the SES request: {error}")
     return None
+
+
+# ---------------------------------------------------------------- sns / webhook
+# Raised by django_ses.sns (reading and verifying SNS messages) and django_ses.webhook.
+
+
+class SNSMessageError(SESError):
+    """An SNS message that is not accepted; ``reason`` says why (safe to log)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class MalformedSNSMessage(SNSMessageError, ValueError):
+    """The message is not a well-formed SNS message (the webhook answers 400)."""
+
+
+class NestedTooDeeply(MalformedSNSMessage):
+    """The JSON nests deeper than :data:`django_ses.sns.envelope.MAX_JSON_DEPTH`."""
+
+
+class UntrustedSNSMessage(SNSMessageError):
+    """The message is well-formed but not authentic or not allowed (403)."""
+
+
+class CertificateFetchError(SNSMessageError):
+    """The signing certificate could not be obtained right now (5xx: SNS retries)."""
+
+
+class VerificationUnavailable(SNSMessageError):
+    """``requests``/``cryptography`` are missing: install ``django-ses[events]``."""
+
+
+class SubscriptionConfirmationError(SESError):
+    """SNS ``ConfirmSubscription`` failed; the webhook answers 503 so SNS retries."""
+
+
+class WebhookRefusal(SESError):
+    """A request the webhook refuses: an HTTP ``status`` and a ``reason`` safe to log."""
+
+    def __init__(self, status: int, reason: str, *, challenge: bool = False) -> None:
+        self.status = status
+        self.reason = reason
+        self.challenge = challenge
+        super().__init__(reason)

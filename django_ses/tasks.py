@@ -1,7 +1,7 @@
 """django_ses's tasks: ``send_queued_email`` and ``process_ses_event``.
 
 ``process_ses_event`` processes one SES event that the webhook accepted with
-``AWS_SES_EVENT_PROCESSING = "tasks"`` (see :mod:`django_ses.webhook`).
+``AWS_SES_EVENT_PROCESSING = "tasks"`` (see :mod:`django_ses.webhook.queueing`).
 
 :class:`~django_ses.backends.queued.QueuedSESBackend` enqueues
 ``send_queued_email`` once per message, with one JSON-safe argument, the
@@ -29,6 +29,7 @@ from django_ses import caches
 from django_ses.conf import SETTINGS, get_setting
 from django_ses.sending.worker import deliver
 from django_ses.tasks_compat import tasks_module
+from django_ses.webhook.worker import process_queued_event
 
 __all__ = [
     "DEFAULT_TASK_BACKEND",
@@ -64,8 +65,6 @@ def process_ses_event(
     :class:`~django_ses.models.SNSNotification` ``failed`` and the exception
     propagates, so the task backend records the failure.
     """
-    from django_ses.webhook import process_queued_event
-
     return process_queued_event(notification, raw_message=raw_message, view_path=view)
 
 

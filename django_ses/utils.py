@@ -11,10 +11,10 @@ from django_ses.blacklist import (
     get_emails_from_complaint_obj,
     get_permanent_bounced_emails_from_bounce_obj,
 )
-from django_ses.sns_verification import (
+from django_ses.sns.certificates import clear_cert_cache
+from django_ses.sns.signature import (
     BounceMessageVerifier,
     EventMessageVerifier,
-    clear_cert_cache,
     verify_bounce_message,
     verify_event_message,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django_ses.dashboard import DashboardView
-from django_ses.webhook import SESEventWebhookView, handle_bounce
+from django_ses.webhook.legacy import handle_bounce
+from django_ses.webhook.views import SESEventWebhookView
 
 __all__ = ["DashboardView", "SESEventWebhookView", "handle_bounce"]

@@ -12,8 +12,21 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import get_resolver
 
 from django_ses.conf import SETTINGS, raw_setting, written_values
+from django_ses.sns.certificates import CERT_DOMAIN_SETTINGS, CERT_HOST_RULE
+from django_ses.sns.envelope import is_topic_arn
+from django_ses.tasks import get_event_task, task_backend_alias
+from django_ses.tasks_compat import tasks_module
+from django_ses.webhook.config import (
+    EVENT_PROCESSING_MODES,
+    allowed_topic_arns,
+    verification_enabled,
+)
+from django_ses.webhook.legacy import handle_bounce
+from django_ses.webhook.views import SESEventWebhookView
 
 _TOPIC_SETTINGS = SETTINGS["AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS"].names
 
@@ -41,8 +54,6 @@ def _is_string_list(value: object) -> bool:
 
 
 def _check_topic_arns() -> Iterator[checks.CheckMessage]:
-    from django_ses.sns_verification import is_topic_arn
-
     for name, value in written_values("AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS"):
         if value is None:
             continue
@@ -73,12 +84,12 @@ def _check_topic_arns() -> Iterator[checks.CheckMessage]:
 
 
 def _check_cert_domains() -> Iterator[checks.CheckMessage]:
-    for name, value in written_values("AWS_SNS_EVENT_CERT_TRUSTED_DOMAINS"):
+    for name, value in written_values(CERT_DOMAIN_SETTINGS[0]):
         if value is not None and not _is_string_list(value):
             yield checks.Error(
                 f"{name} must be a domain or a list of domains.",
                 hint=(
-                    "It can only narrow the built-in rule (sns.<region>.amazonaws.com[.cn]), "
+                    f"It can only narrow the built-in rule ({CERT_HOST_RULE}), "
                     "e.g. ['sns.eu-west-1.amazonaws.com']."
                 ),
                 id="django_ses.E032",
@@ -113,8 +124,6 @@ def _check_max_age() -> Iterator[checks.CheckMessage]:
 
 
 def _check_verification() -> Iterator[checks.CheckMessage]:
-    from django_ses.webhook import verification_enabled
-
     if not verification_enabled():
         yield checks.Warning(
             "SNS signature verification is off (AWS_SES_VERIFY_EVENT_SIGNATURES = False): "
@@ -125,8 +134,6 @@ def _check_verification() -> Iterator[checks.CheckMessage]:
 
 
 def _check_extras() -> Iterator[checks.CheckMessage]:
-    from django_ses.webhook import verification_enabled
-
     if not verification_enabled():
         return
     missing = [name for name in ("requests", "cryptography") if not _importable(name)]
@@ -140,8 +147,6 @@ def _check_extras() -> Iterator[checks.CheckMessage]:
 
 
 def _check_allow_list_present() -> Iterator[checks.CheckMessage]:
-    from django_ses.webhook import allowed_topic_arns
-
     if allowed_topic_arns() is None:
         yield checks.Warning(
             "No SNS topic allow-list is set: any AWS account can subscribe this webhook to "
@@ -153,8 +158,6 @@ def _check_allow_list_present() -> Iterator[checks.CheckMessage]:
 
 def _check_event_processing() -> Iterator[checks.CheckMessage]:
     """``AWS_SES_EVENT_PROCESSING`` and, in tasks mode, the task backend (E036-E039)."""
-    from django_ses.webhook import EVENT_PROCESSING_MODES
-
     mode = raw_setting("AWS_SES_EVENT_PROCESSING")
     if mode not in EVENT_PROCESSING_MODES:
         yield checks.Error(
@@ -169,11 +172,6 @@ def _check_event_processing() -> Iterator[checks.CheckMessage]:
 
 
 def _check_event_task() -> Iterator[checks.CheckMessage]:
-    from django.core.exceptions import ImproperlyConfigured
-
-    from django_ses.tasks import get_event_task, task_backend_alias
-    from django_ses.tasks_compat import tasks_module
-
     try:
         framework = tasks_module()
     except ImproperlyConfigured as error:
@@ -211,8 +209,6 @@ def _importable(name: str) -> bool:
 
 def _webhook_is_routed() -> bool:
     """Whether the root URLconf routes to the event webhook (or the legacy view)."""
-    from django.urls import get_resolver
-
     try:
         patterns = get_resolver().url_patterns
     except Exception:  # a broken URLconf is reported by Django's own checks
@@ -230,8 +226,6 @@ def _callbacks(patterns: Iterable[Any]) -> Iterator[Any]:
 
 
 def _is_webhook(callback: Any) -> bool:
-    from django_ses.webhook import SESEventWebhookView, handle_bounce
-
     if callback is None:
         return False
     if callback is handle_bounce:
