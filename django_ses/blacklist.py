@@ -103,7 +103,7 @@ def blacklist_bounced(bounce_obj: Mapping[str, Any], *, source: str = "") -> int
 
     return add_to_blacklist(
         get_permanent_bounced_emails_from_bounce_obj(bounce_obj),
-        reason=BlacklistedEmail.Reason.BOUNCE,
+        reason=str(BlacklistedEmail.Reason.BOUNCE),
         source=source,
     )
 
@@ -114,6 +114,6 @@ def blacklist_complained(complaint_obj: Mapping[str, Any], *, source: str = "") 
 
     return add_to_blacklist(
         get_emails_from_complaint_obj(complaint_obj),
-        reason=BlacklistedEmail.Reason.COMPLAINT,
+        reason=str(BlacklistedEmail.Reason.COMPLAINT),
         source=source,
     )

@@ -85,12 +85,13 @@ def record_once(record: Mapping[str, Any], then: Callable[[str], None]) -> bool:
 def lock_queued(using: str, sns_message_id: str) -> SNSNotification | None:
     """The row of ``sns_message_id``, locked until the transaction ends (``None`` if missing)."""
     rows = SNSNotification.objects.using(using).select_for_update()
-    return rows.filter(sns_message_id=sns_message_id).first()
+    row: SNSNotification | None = rows.filter(sns_message_id=sns_message_id).first()
+    return row
 
 
 def mark_processed(row: SNSNotification) -> None:
     """Mark a locked row ``processed``; it no longer needs the raw message."""
-    row.status = SNSNotification.Status.PROCESSED
+    row.status = str(SNSNotification.Status.PROCESSED)
     row.error = ""
     row.raw_message = ""
     row.processed_at = timezone.now()

@@ -68,7 +68,7 @@ def process_queued(view: EventHooks, notification: Mapping[str, Any]) -> dict[st
     try:
         with transaction.atomic(using=using):
             row = ledger.lock_queued(using, sns_message_id)
-            if row is None or row.status == SNSNotification.Status.PROCESSED:
+            if row is None or row.status == str(SNSNotification.Status.PROCESSED):
                 logger.info(
                     "Queued SNS notification not processed: it is %s (MessageId=%s)",
                     "unknown" if row is None else "already processed",
