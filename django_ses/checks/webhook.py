@@ -8,7 +8,7 @@ not bothered.
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.core import checks
@@ -32,17 +32,8 @@ _TOPIC_SETTINGS = SETTINGS["AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS"].names
 
 @checks.register("django_ses", checks.Tags.security)
 def check_webhook_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    messages: list[checks.CheckMessage] = []
-    messages.extend(_check_topic_arns())
-    messages.extend(_check_cert_domains())
-    messages.extend(_check_secret())
-    messages.extend(_check_max_age())
-    messages.extend(_check_verification())
-    messages.extend(_check_event_processing())
-    if _webhook_is_routed():
-        messages.extend(_check_extras())
-        messages.extend(_check_allow_list_present())
-    return messages
+    parts = [*_SETTINGS_CHECKS, *(_ROUTED_CHECKS if _webhook_is_routed() else ())]
+    return [message for check in parts for message in check()]
 
 
 def _is_string_list(value: object) -> bool:
@@ -182,6 +173,22 @@ def _check_event_task() -> Iterator[checks.CheckMessage]:
             f"backend {alias!r} (AWS_SES_TASK_BACKEND), but TASKS has no such entry."
         ),
     )
+
+
+#: The checks of the settings, always run.
+_SETTINGS_CHECKS: tuple[Callable[[], Iterator[checks.CheckMessage]], ...] = (
+    _check_topic_arns,
+    _check_cert_domains,
+    _check_secret,
+    _check_max_age,
+    _check_verification,
+    _check_event_processing,
+)
+#: The checks that only speak up when the webhook is routed in the root URLconf.
+_ROUTED_CHECKS: tuple[Callable[[], Iterator[checks.CheckMessage]], ...] = (
+    _check_extras,
+    _check_allow_list_present,
+)
 
 
 def _importable(name: str) -> bool:
