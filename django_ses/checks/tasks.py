@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -50,47 +50,29 @@ def _queued_backend_configured() -> bool:
 
 
 def _check_tasks() -> Iterator[checks.CheckMessage]:
-    return check_task_setup(
-        get_task,
-        ids=("django_ses.E017", "django_ses.E018", "django_ses.E019"),
-        no_framework=str,
-        no_backend=lambda alias: (
-            f"QueuedSESBackend queues on the task backend {alias!r} (AWS_SES_TASK_BACKEND), "
-            "but TASKS has no such entry."
-        ),
-    )
-
-
-def check_task_setup(
-    build_task: Callable[[], Any],
-    *,
-    ids: tuple[str, str, str],
-    no_framework: Callable[[ImproperlyConfigured], str],
-    no_backend: Callable[[str], str],
-) -> Iterator[checks.CheckMessage]:
-    """Whether ``build_task()`` can build its task; ``ids``: no framework, no backend, no queue."""
     try:
         framework = tasks_module()
     except ImproperlyConfigured as error:
         yield checks.Error(
-            no_framework(error),
+            str(error),
             hint='Upgrade to Django 6.0+, or pip install "django-ses[tasks]".',
-            id=ids[0],
+            id="django_ses.E017",
         )
         return
     alias = task_backend_alias()
     if alias not in framework.task_backends.settings:
         yield checks.Error(
-            no_backend(alias),
+            f"QueuedSESBackend queues on the task backend {alias!r} (AWS_SES_TASK_BACKEND), "
+            "but TASKS has no such entry.",
             hint="Add it to TASKS, or set AWS_SES_TASK_BACKEND to an alias of TASKS.",
-            id=ids[1],
+            id="django_ses.E018",
         )
         return
     try:
-        build_task()
+        get_task()
     except ImproperlyConfigured as error:
         yield checks.Error(
             str(error),
             hint="Set AWS_SES_TASK_QUEUE_NAME to one of the backend's QUEUES.",
-            id=ids[2],
+            id="django_ses.E019",
         )

@@ -12,13 +12,14 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import get_resolver
 
-from django_ses.checks.tasks import check_task_setup
 from django_ses.conf import SETTINGS, raw_setting, written_values
 from django_ses.sns.certificates import CERT_DOMAIN_SETTINGS, CERT_HOST_RULE
 from django_ses.sns.envelope import is_topic_arn
-from django_ses.tasks import get_event_task
+from django_ses.tasks import get_event_task, task_backend_alias
+from django_ses.tasks_compat import tasks_module
 from django_ses.webhook.config import (
     EVENT_PROCESSING_MODES,
     allowed_topic_arns,
@@ -162,17 +163,32 @@ def _check_event_processing() -> Iterator[checks.CheckMessage]:
 
 
 def _check_event_task() -> Iterator[checks.CheckMessage]:
-    return check_task_setup(
-        get_event_task,
-        ids=("django_ses.E037", "django_ses.E038", "django_ses.E039"),
-        no_framework=lambda error: (
-            f'AWS_SES_EVENT_PROCESSING is "tasks", but no Tasks framework is installed: {error}'
-        ),
-        no_backend=lambda alias: (
+    try:
+        framework = tasks_module()
+    except ImproperlyConfigured as error:
+        yield checks.Error(
+            f'AWS_SES_EVENT_PROCESSING is "tasks", but no Tasks framework is installed: {error}',
+            hint='Upgrade to Django 6.0+, or pip install "django-ses[tasks]".',
+            id="django_ses.E037",
+        )
+        return
+    alias = task_backend_alias()
+    if alias not in framework.task_backends.settings:
+        yield checks.Error(
             f'AWS_SES_EVENT_PROCESSING is "tasks" and SES events are queued on the task '
-            f"backend {alias!r} (AWS_SES_TASK_BACKEND), but TASKS has no such entry."
-        ),
-    )
+            f"backend {alias!r} (AWS_SES_TASK_BACKEND), but TASKS has no such entry.",
+            hint="Add it to TASKS, or set AWS_SES_TASK_BACKEND to an alias of TASKS.",
+            id="django_ses.E038",
+        )
+        return
+    try:
+        get_event_task()
+    except ImproperlyConfigured as error:
+        yield checks.Error(
+            str(error),
+            hint="Set AWS_SES_TASK_QUEUE_NAME to one of the backend's QUEUES.",
+            id="django_ses.E039",
+        )
 
 
 #: The checks of the settings, always run.
