@@ -30,6 +30,34 @@ from django_ses.webhook.views import SESEventWebhookView
 
 _TOPIC_SETTINGS = SETTINGS["AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS"].names
 
+#: The hint of each message id (``E030`` is ``django_ses.E030``).
+_HINTS = {
+    "E031": "Use full ARNs: arn:aws:sns:<region>:<account id>:<topic name>.",
+    "W031": "Keep one of the two settings.",
+    "E032": (
+        f"It can only narrow the built-in rule ({CERT_HOST_RULE}), "
+        "e.g. ['sns.eu-west-1.amazonaws.com']."
+    ),
+    "E033": (
+        "Use the same user and password in the HTTPS subscription URL: "
+        "https://user:password@example.com/ses/event-webhook/."
+    ),
+    "E034": "For example AWS_SES_SNS_MAX_AGE = 3600, or remove the setting.",
+    "W032": "Only turn verification off in tests.",
+    "E035": "Install the events extra: pip install 'django-ses[events]'.",
+    "W030": "Set AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS to the ARN(s) of your SES event topic(s).",
+    "E036": 'Set AWS_SES_EVENT_PROCESSING to "inline" or "tasks".',
+    "E037": 'Upgrade to Django 6.0+, or pip install "django-ses[tasks]".',
+    "E038": "Add it to TASKS, or set AWS_SES_TASK_BACKEND to an alias of TASKS.",
+    "E039": "Set AWS_SES_TASK_QUEUE_NAME to one of the backend's QUEUES.",
+}
+
+
+def _message(code: str, text: str, hint: str | None = None) -> checks.CheckMessage:
+    """The check message ``django_ses.<code>``: an error for ``E…``, a warning for ``W…``."""
+    level = checks.Error if code.startswith("E") else checks.Warning
+    return level(text, hint=hint or _HINTS.get(code), id=f"django_ses.{code}")
+
 
 @checks.register("django_ses", checks.Tags.security)
 def check_webhook_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
@@ -49,42 +77,28 @@ def _check_topic_arns() -> Iterator[checks.CheckMessage]:
         if value is None:
             continue
         if not _is_string_list(value):
-            yield checks.Error(
-                f"{name} must be an SNS topic ARN or a list of them.",
-                hint=f"For example {name} = ['arn:aws:sns:us-east-1:123456789012:ses-events'].",
-                id="django_ses.E030",
-            )
+            example = f"For example {name} = ['arn:aws:sns:us-east-1:123456789012:ses-events']."
+            yield _message("E030", f"{name} must be an SNS topic ARN or a list of them.", example)
             continue
         items = [value] if isinstance(value, str) else list(value)
         bad = [item for item in items if not is_topic_arn(item.strip())]
         if bad:
-            yield checks.Error(
-                f"{name} holds values that are not SNS topic ARNs: {', '.join(map(repr, bad))}.",
-                hint="Use full ARNs: arn:aws:sns:<region>:<account id>:<topic name>.",
-                id="django_ses.E031",
-            )
+            listed = ", ".join(map(repr, bad))
+            yield _message("E031", f"{name} holds values that are not SNS topic ARNs: {listed}.")
     written = dict(written_values("AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS"))
     first, alias = (written.get(name) for name in _TOPIC_SETTINGS)
     if first is not None and alias is not None and first != alias:
-        yield checks.Warning(
+        yield _message(
+            "W031",
             "AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS and AWS_SES_ALLOWED_TOPIC_ARNS are both set and "
             "differ; only AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS is used.",
-            hint="Keep one of the two settings.",
-            id="django_ses.W031",
         )
 
 
 def _check_cert_domains() -> Iterator[checks.CheckMessage]:
     for name, value in written_values(CERT_DOMAIN_SETTINGS[0]):
         if value is not None and not _is_string_list(value):
-            yield checks.Error(
-                f"{name} must be a domain or a list of domains.",
-                hint=(
-                    f"It can only narrow the built-in rule ({CERT_HOST_RULE}), "
-                    "e.g. ['sns.eu-west-1.amazonaws.com']."
-                ),
-                id="django_ses.E032",
-            )
+            yield _message("E032", f"{name} must be a domain or a list of domains.")
 
 
 def _check_secret() -> Iterator[checks.CheckMessage]:
@@ -92,14 +106,7 @@ def _check_secret() -> Iterator[checks.CheckMessage]:
     if secret in (None, ""):
         return
     if not isinstance(secret, str) or ":" not in secret or secret.startswith(":"):
-        yield checks.Error(
-            "AWS_SES_WEBHOOK_SECRET must be a string 'user:password'.",
-            hint=(
-                "Use the same user and password in the HTTPS subscription URL: "
-                "https://user:password@example.com/ses/event-webhook/."
-            ),
-            id="django_ses.E033",
-        )
+        yield _message("E033", "AWS_SES_WEBHOOK_SECRET must be a string 'user:password'.")
 
 
 def _check_max_age() -> Iterator[checks.CheckMessage]:
@@ -107,20 +114,15 @@ def _check_max_age() -> Iterator[checks.CheckMessage]:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        yield checks.Error(
-            "AWS_SES_SNS_MAX_AGE must be a positive number of seconds.",
-            hint="For example AWS_SES_SNS_MAX_AGE = 3600, or remove the setting.",
-            id="django_ses.E034",
-        )
+        yield _message("E034", "AWS_SES_SNS_MAX_AGE must be a positive number of seconds.")
 
 
 def _check_verification() -> Iterator[checks.CheckMessage]:
     if not verification_enabled():
-        yield checks.Warning(
+        yield _message(
+            "W032",
             "SNS signature verification is off (AWS_SES_VERIFY_EVENT_SIGNATURES = False): "
             "anyone who can reach the webhook can forge SES events.",
-            hint="Only turn verification off in tests.",
-            id="django_ses.W032",
         )
 
 
@@ -129,21 +131,19 @@ def _check_extras() -> Iterator[checks.CheckMessage]:
         return
     missing = [name for name in ("requests", "cryptography") if not _importable(name)]
     if missing:
-        yield checks.Error(
+        yield _message(
+            "E035",
             f"The SNS webhook verifies signatures with {' and '.join(missing)}, which "
             f"{'is' if len(missing) == 1 else 'are'} not installed.",
-            hint="Install the events extra: pip install 'django-ses[events]'.",
-            id="django_ses.E035",
         )
 
 
 def _check_allow_list_present() -> Iterator[checks.CheckMessage]:
     if allowed_topic_arns() is None:
-        yield checks.Warning(
+        yield _message(
+            "W030",
             "No SNS topic allow-list is set: any AWS account can subscribe this webhook to "
             "its own SNS topic and send it genuine, signed SES events.",
-            hint=("Set AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS to the ARN(s) of your SES event topic(s)."),
-            id="django_ses.W030",
         )
 
 
@@ -151,44 +151,33 @@ def _check_event_processing() -> Iterator[checks.CheckMessage]:
     """``AWS_SES_EVENT_PROCESSING`` and, in tasks mode, the task backend (E036-E039)."""
     mode = raw_setting("AWS_SES_EVENT_PROCESSING")
     if mode not in EVENT_PROCESSING_MODES:
-        yield checks.Error(
-            f"AWS_SES_EVENT_PROCESSING is {mode!r}; SES events are processed inline.",
-            hint='Set AWS_SES_EVENT_PROCESSING to "inline" or "tasks".',
-            id="django_ses.E036",
+        yield _message(
+            "E036", f"AWS_SES_EVENT_PROCESSING is {mode!r}; SES events are processed inline."
         )
         return
-    if mode != "tasks":
-        return
-    yield from _check_event_task()
+    if mode == "tasks":
+        yield from _check_event_task()
 
 
 def _check_event_task() -> Iterator[checks.CheckMessage]:
     try:
         framework = tasks_module()
     except ImproperlyConfigured as error:
-        yield checks.Error(
-            f'AWS_SES_EVENT_PROCESSING is "tasks", but no Tasks framework is installed: {error}',
-            hint='Upgrade to Django 6.0+, or pip install "django-ses[tasks]".',
-            id="django_ses.E037",
-        )
+        text = f'AWS_SES_EVENT_PROCESSING is "tasks", but no Tasks framework is installed: {error}'
+        yield _message("E037", text)
         return
     alias = task_backend_alias()
     if alias not in framework.task_backends.settings:
-        yield checks.Error(
+        yield _message(
+            "E038",
             f'AWS_SES_EVENT_PROCESSING is "tasks" and SES events are queued on the task '
             f"backend {alias!r} (AWS_SES_TASK_BACKEND), but TASKS has no such entry.",
-            hint="Add it to TASKS, or set AWS_SES_TASK_BACKEND to an alias of TASKS.",
-            id="django_ses.E038",
         )
         return
     try:
         get_event_task()
     except ImproperlyConfigured as error:
-        yield checks.Error(
-            str(error),
-            hint="Set AWS_SES_TASK_QUEUE_NAME to one of the backend's QUEUES.",
-            id="django_ses.E039",
-        )
+        yield _message("E039", str(error))
 
 
 #: The checks of the settings, always run.
