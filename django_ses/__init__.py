@@ -7,12 +7,16 @@ names below are resolved on first access by :func:`__getattr__`.
 
 from __future__ import annotations
 
+import logging
 import warnings
 from typing import TYPE_CHECKING, Any
 
 from django_ses.deprecation import RemovedInDjangoSES20Warning
 
 __version__ = "0.1.0"
+
+#: The package's own logger, as in django-ses (each module logs under its own name).
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from django_ses.backends.queued import QueuedSESBackend
