@@ -13,6 +13,10 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+# _MODELS_LATE: the model is imported inside the functions, for app loading: the
+# backend (through django_ses.addresses) and django_ses.utils import this module,
+# possibly before Django's app registry is ready.
+
 
 def normalize_address(address: str) -> str:
     """Return the bare, lower-cased address of ``address``.
@@ -29,7 +33,7 @@ def filter_blacklisted_recipients(addresses: Sequence[str]) -> list[str]:
 
     Display names of the remaining recipients are kept. Costs one query.
     """
-    from django_ses.models import BlacklistedEmail
+    from django_ses.models import BlacklistedEmail  # app loading: see _MODELS_LATE
 
     if not addresses:
         return []
@@ -77,7 +81,7 @@ def get_emails_from_complaint_obj(complaint_obj: Mapping[str, Any]) -> list[str]
 
 def add_to_blacklist(addresses: Iterable[str], *, reason: str, source: str = "") -> int:
     """Blacklist ``addresses``; idempotent. Returns how many were new."""
-    from django_ses.models import BlacklistedEmail
+    from django_ses.models import BlacklistedEmail  # app loading: see _MODELS_LATE
 
     wanted = {normalize_address(a) for a in addresses if a}
     if not wanted:
@@ -110,7 +114,7 @@ class BlacklistEntry:
 
 def blacklisted(addresses: Iterable[str]) -> set[str]:
     """The normalised ``addresses`` that are blacklisted. Costs one query."""
-    from django_ses.models import BlacklistedEmail  # app loading: utils imports this module
+    from django_ses.models import BlacklistedEmail  # app loading: see _MODELS_LATE
 
     wanted = {normalize_address(a) for a in addresses if a}
     if not wanted:
@@ -124,7 +128,7 @@ def import_to_blacklist(entries: Iterable[BlacklistEntry], *, batch_size: int = 
     Returns the addresses that were not blacklisted before, in order. An entry
     whose address appears again later is ignored.
     """
-    from django_ses.models import BlacklistedEmail  # app loading: utils imports this module
+    from django_ses.models import BlacklistedEmail  # app loading: see _MODELS_LATE
 
     unique: dict[str, BlacklistEntry] = {}
     for entry in entries:
@@ -149,7 +153,7 @@ def import_to_blacklist(entries: Iterable[BlacklistEntry], *, batch_size: int = 
 
 def remove_from_blacklist(addresses: Iterable[str]) -> set[str]:
     """Take ``addresses`` off the blacklist; returns the normalised ones that were on it."""
-    from django_ses.models import BlacklistedEmail  # app loading: utils imports this module
+    from django_ses.models import BlacklistedEmail  # app loading: see _MODELS_LATE
 
     found = blacklisted(addresses)
     if found:

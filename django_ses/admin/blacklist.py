@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
@@ -11,12 +11,19 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from django_ses.addresses import InvalidAddress, parse_single_address
-from django_ses.admin.bases import BlacklistedEmailAdminBase, BlacklistedEmailFormBase
-from django_ses.admin.export import csv_export_action
 from django_ses.blacklist import normalize_address, remove_from_blacklist, save_blacklist_entry
+from django_ses.csv_export import csv_export_action
 from django_ses.models import BlacklistedEmail
 
 __all__ = ["BlacklistedEmailAdmin", "BlacklistedEmailForm"]
+
+# ModelAdmin and ModelForm are generic for type checkers only.
+if TYPE_CHECKING:
+    BlacklistedEmailAdminBase = admin.ModelAdmin[BlacklistedEmail]
+    BlacklistedEmailFormBase = forms.ModelForm[BlacklistedEmail]
+else:
+    BlacklistedEmailAdminBase = admin.ModelAdmin
+    BlacklistedEmailFormBase = forms.ModelForm
 
 
 class BlacklistedEmailForm(BlacklistedEmailFormBase):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.db.models import F, Q, QuerySet
@@ -10,8 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from django_ses.admin.bases import SESStatAdminBase
-from django_ses.admin.export import csv_export_action
+from django_ses.csv_export import csv_export_action
 from django_ses.models import SESStat
 from django_ses.reporting.data import (
     BOUNCE_REVIEW_THRESHOLD,
@@ -23,6 +22,12 @@ from django_ses.reporting.data import (
 )
 
 __all__ = ["RateListFilter", "SESStatAdmin"]
+
+# ModelAdmin is generic for type checkers only.
+if TYPE_CHECKING:
+    SESStatAdminBase = admin.ModelAdmin[SESStat]
+else:
+    SESStatAdminBase = admin.ModelAdmin
 
 EXPORT_FIELDS = ("date", "delivery_attempts", "bounces", "complaints", "rejects", "updated_at")
 

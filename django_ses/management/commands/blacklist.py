@@ -41,6 +41,31 @@ class _Unterminated(io.TextIOBase):
         return len(text)
 
 
+def parse_csv(text: str, default_reason: str) -> tuple[list[BlacklistEntry], list[str]]:
+    """The entries of a blacklist CSV (first one per address), and its invalid rows' problems."""
+    rows: dict[str, BlacklistEntry] = {}
+    problems: list[str] = []
+    for line_number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        cells = [cell.strip() for cell in row]
+        if not cells or not any(cells):
+            continue
+        if line_number == 1 and cells[0].lower() in ("email", "email address", "address"):
+            continue
+        reason = (cells[1] if len(cells) > 1 and cells[1] else default_reason).lower()
+        source = cells[2] if len(cells) > 2 else ""
+        try:
+            address = parse_single_address(cells[0])
+            if reason not in REASONS:
+                raise InvalidAddress(
+                    f"unknown reason {reason!r} (expected one of {', '.join(REASONS)})"
+                )
+        except InvalidAddress as error:
+            problems.append(f"line {line_number}: {error}")
+            continue
+        rows.setdefault(address, BlacklistEntry(address, reason, source[:255]))
+    return list(rows.values()), problems
+
+
 class Command(VerboseCommand):
     help = (
         "Manage the local blacklist (addresses django_ses never sends to when "
@@ -172,42 +197,23 @@ class Command(VerboseCommand):
 
     def _read_rows(
         self, path: str, default_reason: str, skip_invalid: bool
-    ) -> list[tuple[str, str, str]]:
-        rows: dict[str, tuple[str, str, str]] = {}
-        problems: list[str] = []
+    ) -> list[BlacklistEntry]:
         with self._open(path, "r") as handle:
             try:
                 text = handle.read()
             except UnicodeDecodeError:
                 raise CommandError(f"{path} is not UTF-8 text.") from None
-        for line_number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-            cells = [cell.strip() for cell in row]
-            if not cells or not any(cells):
-                continue
-            if line_number == 1 and cells[0].lower() in ("email", "email address", "address"):
-                continue
-            reason = (cells[1] if len(cells) > 1 and cells[1] else default_reason).lower()
-            source = cells[2] if len(cells) > 2 else ""
-            try:
-                address = parse_single_address(cells[0])
-                if reason not in REASONS:
-                    raise InvalidAddress(
-                        f"unknown reason {reason!r} (expected one of {', '.join(REASONS)})"
-                    )
-            except InvalidAddress as error:
-                problems.append(f"line {line_number}: {error}")
-                continue
-            rows.setdefault(address, (address, reason, source[:255]))
+        rows, problems = parse_csv(text, default_reason)
         if problems and not skip_invalid:
             shown = "\n  ".join(problems[:10])
             more = f"\n  … and {len(problems) - 10} more" if len(problems) > 10 else ""
             raise CommandError(
-                f"{path} has {len(problems)} invalid row{'s' if len(problems) != 1 else ''}; "
+                f"{path} has {counted(len(problems), 'invalid row', 'invalid rows')}; "
                 f"nothing was imported (use --skip-invalid to import the rest):\n  {shown}{more}"
             )
         for problem in problems:
             self.warn(f"Skipped {problem}")
-        return list(rows.values())
+        return rows
 
     def import_csv(self, path: str, default_reason: str, skip_invalid: bool) -> None:
         rows = self._read_rows(path, default_reason, skip_invalid)
@@ -217,7 +223,7 @@ class Command(VerboseCommand):
         ) as progress:
             for start in range(0, len(rows), BATCH_SIZE):
                 batch = rows[start : start + BATCH_SIZE]
-                created += len(import_to_blacklist(BlacklistEntry(*row) for row in batch))
+                created += len(import_to_blacklist(batch))
                 progress.advance(len(batch))
         self.say(
             f"Imported {counted(len(rows), 'address', 'addresses')}: {created} new, "

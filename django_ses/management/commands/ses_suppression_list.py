@@ -40,6 +40,18 @@ class Suppressed:
     last_update: str
 
 
+def suppressed_page(answer: dict[str, Any]) -> list[Suppressed]:
+    """The entries of one ``ListSuppressedDestinations`` answer."""
+    return [
+        Suppressed(
+            email=str(item["EmailAddress"]),
+            reason=str(item.get("Reason", "")),
+            last_update=_iso(item.get("LastUpdateTime")),
+        )
+        for item in answer.get("SuppressedDestinationSummaries", [])
+    ]
+
+
 def ses_reason_for(local_reason: str) -> str:
     """The SES reason to record for a local blacklist reason."""
     return "COMPLAINT" if local_reason == str(BlacklistedEmail.Reason.COMPLAINT) else "BOUNCE"
@@ -127,14 +139,7 @@ class Command(VerboseCommand):
         with ProgressBar(self.stderr, label, None, enabled=self.verbosity >= 1) as progress:
             try:
                 for answer in answers:
-                    page = [
-                        Suppressed(
-                            email=str(item["EmailAddress"]),
-                            reason=str(item.get("Reason", "")),
-                            last_update=_iso(item.get("LastUpdateTime")),
-                        )
-                        for item in answer.get("SuppressedDestinationSummaries", [])
-                    ]
+                    page = suppressed_page(answer)
                     progress.advance(len(page))
                     yield page
             except StatsError as error:

@@ -1,4 +1,7 @@
-"""CSV downloads for the admin: an action that exports the selected rows."""
+"""CSV downloads of model rows: the admin action that exports the selected rows.
+
+Cells that a spreadsheet would run as a formula are neutralised.
+"""
 
 from __future__ import annotations
 
