@@ -1,7 +1,9 @@
 """The SES clients reporting uses, and the one way it calls them.
 
 Clients come from :mod:`django_ses.aws.clients` (shared, cached), with the
-backend's credential, region, endpoint and ``AWS_SES_CONFIG`` settings. Every
+client settings of the project's default mailer (its options, credentials,
+region, endpoint, ``AWS_SES_CONFIG`` and ``create_session()`` override), and
+short timeouts. Every
 AWS failure of :func:`call` is raised as a
 :class:`~django_ses.exceptions.StatsError` whose text says what to do.
 """
@@ -10,14 +12,22 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from django.utils.module_loading import import_string
 
-from django_ses.aws.clients import ClientSettings, ServiceName, settings_for_service, shared_client
-from django_ses.aws.endpoints import resolve_endpoint_url, resolve_region
+from django_ses.aws.clients import (
+    ClientSettings,
+    ServiceName,
+    build_client,
+    shared_client,
+    with_timeouts,
+)
 from django_ses.aws.errors import error_code
+from django_ses.backends.ses import SESBackend
 from django_ses.conf import get_setting
 from django_ses.exceptions import StatsError
 from django_ses.reporting.advice import describe_aws_error
@@ -26,45 +36,89 @@ if TYPE_CHECKING:
     from mypy_boto3_ses import SESClient
     from mypy_boto3_sesv2 import SESV2Client
 
+#: A page or a command that asks SES never hangs: short timeouts, few tries.
+CONNECT_TIMEOUT = 5
+READ_TIMEOUT = 15
+ATTEMPTS = 2
+#: Bulk commands may hit SES's rate limits: more tries, with adaptive retries.
+BULK_ATTEMPTS = 8
+
 __all__ = [
+    "ATTEMPTS",
+    "BULK_ATTEMPTS",
     "account_fingerprint",
     "call",
     "client_settings",
     "configured_api",
+    "default_mailer",
     "paginate",
+    "ses_backend",
     "v1_client",
     "v2_client",
 ]
 
 
 # -- clients ----------------------------------------------------------------------------------
-def client_settings(service_name: ServiceName) -> ClientSettings:
-    """The settings of an SES client, from the same settings the backend reads."""
-    base = settings_for_service(
-        service_name, resolve_region(None), config=get_setting("AWS_SES_CONFIG")
-    )
-    endpoint_url = resolve_endpoint_url(
-        endpoint_keyword=None, region_keyword=None, global_endpoint_id=None
-    )
-    return dataclasses.replace(base, endpoint_url=endpoint_url)
+def default_mailer() -> tuple[str, dict[str, Any]]:
+    """The default mailer's backend path and options (``MAILERS`` or ``EMAIL_BACKEND``)."""
+    mailers = get_setting("MAILERS")  # Django 6.1+, when the project uses it
+    if isinstance(mailers, dict):
+        config = mailers.get("default") or {}
+        return str(config.get("BACKEND", "")), dict(config.get("OPTIONS") or {})
+    with warnings.catch_warnings():
+        # Django 6.1 deprecates EMAIL_BACKEND; it warns about it when it sends mail.
+        warnings.filterwarnings("ignore", message="The EMAIL_BACKEND setting is deprecated")
+        return str(get_setting("EMAIL_BACKEND") or ""), {}
 
 
-def _client(service_name: ServiceName) -> Any:
+def ses_backend() -> SESBackend:
+    """The project's default mailer when it is an ``SESBackend`` (subclass), else one.
+
+    So reporting uses the same settings, options, credentials and
+    ``create_session()`` override as the mail the project sends.
+    """
+    path, options = default_mailer()
     try:
-        return shared_client(client_settings(service_name))
+        configured = import_string(path) if path else None
+    except ImportError:
+        configured = None
+    if isinstance(configured, type) and issubclass(configured, SESBackend):
+        return configured(**options)
+    return SESBackend()
+
+
+def client_settings(service_name: ServiceName, attempts: int = ATTEMPTS) -> ClientSettings:
+    """The settings of a reporting client: the default mailer's, with short timeouts."""
+    base = ses_backend().client_settings
+    return with_timeouts(
+        dataclasses.replace(base, service_name=service_name),
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        attempts=attempts,
+        adaptive=attempts > ATTEMPTS,
+    )
+
+
+def _client(service_name: ServiceName, attempts: int) -> Any:
+    try:
+        backend = ses_backend()
+        settings = client_settings(service_name, attempts)
+        if backend.uses_default_session():
+            return shared_client(settings)
+        return build_client(backend.create_session(), settings)
     except Exception as error:  # bad settings, an unknown profile, …: say which
         raise StatsError(describe_aws_error(error)) from error
 
 
-def v1_client() -> SESClient:
-    """The shared boto3 ``ses`` (API v1) client."""
-    client: SESClient = _client("ses")
+def v1_client(attempts: int = ATTEMPTS) -> SESClient:
+    """A boto3 ``ses`` (API v1) client configured like the default mailer's."""
+    client: SESClient = _client("ses", attempts)
     return client
 
 
-def v2_client() -> SESV2Client:
-    """The shared boto3 ``sesv2`` client."""
-    client: SESV2Client = _client("sesv2")
+def v2_client(attempts: int = ATTEMPTS) -> SESV2Client:
+    """A boto3 ``sesv2`` client configured like the default mailer's."""
+    client: SESV2Client = _client("sesv2", attempts)
     return client
 
 
@@ -77,7 +131,7 @@ def account_fingerprint() -> str:
     """A short hash of the account, region and endpoint SES is reached at (no secrets)."""
     parts: tuple[Any, ...]
     try:
-        settings = client_settings("ses")
+        settings = ses_backend().client_settings
         parts = (
             settings.region_name,
             settings.endpoint_url,

@@ -7,6 +7,7 @@ handle email addresses and domains.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -93,29 +94,35 @@ class Command(VerboseCommand):
         for identity in identities:
             self.say(f"{identity.name:<{width}}  {identity.kind:<6}  {identity.verification_label}")
 
+    def ask(self, operation: str, method: str, *, on: Mapping[str, str], **kwargs: Any) -> Any:
+        """Call SES; an error code of ``on`` raises its sentence, any other error its own."""
+        try:
+            return call(self._client(), operation, method, **kwargs)
+        except StatsError as error:
+            if error.code in on:
+                raise CommandError(on[error.code]) from None
+            raise CommandError(str(error)) from error
+
     # -- add -------------------------------------------------------------------------------
     def add(self, identity: str) -> None:
-        client = self._client()
         is_domain = "@" not in identity
+        exists = {ALREADY_EXISTS: f"{identity} is already an SES identity."}
         tokens: list[str] = []
         token = ""
-        try:
-            if self.api == "v2":
-                answer = call(
-                    client, "CreateEmailIdentity", "create_email_identity", EmailIdentity=identity
-                )
-                tokens = (answer.get("DkimAttributes") or {}).get("Tokens") or []
-            elif is_domain:
-                answer = call(
-                    client, "VerifyDomainIdentity", "verify_domain_identity", Domain=identity
-                )
-                token = answer["VerificationToken"]
-            else:
-                call(client, "VerifyEmailIdentity", "verify_email_identity", EmailAddress=identity)
-        except StatsError as error:
-            if error.code == ALREADY_EXISTS:
-                raise CommandError(f"{identity} is already an SES identity.") from None
-            raise CommandError(str(error)) from error
+        if self.api == "v2":
+            answer = self.ask(
+                "CreateEmailIdentity", "create_email_identity", on=exists, EmailIdentity=identity
+            )
+            tokens = (answer.get("DkimAttributes") or {}).get("Tokens") or []
+        elif is_domain:
+            answer = self.ask(
+                "VerifyDomainIdentity", "verify_domain_identity", on=exists, Domain=identity
+            )
+            token = answer["VerificationToken"]
+        else:
+            self.ask(
+                "VerifyEmailIdentity", "verify_email_identity", on=exists, EmailAddress=identity
+            )
         if not is_domain:
             self.say(f"Added {identity}: SES sent it a verification email.")
             return
@@ -134,14 +141,11 @@ class Command(VerboseCommand):
         # v1 DeleteIdentity succeeds for unknown identities: say so instead.
         if identity not in {i.name for i in self.identities()}:
             raise CommandError(f"{identity} is not an SES identity.")
-        client = self._client()
-        try:
-            if self.api == "v2":
-                call(client, "DeleteEmailIdentity", "delete_email_identity", EmailIdentity=identity)
-            else:
-                call(client, "DeleteIdentity", "delete_identity", Identity=identity)
-        except StatsError as error:
-            if error.code == NOT_FOUND:
-                raise CommandError(f"{identity} is not an SES identity.") from None
-            raise CommandError(str(error)) from error
+        missing = {NOT_FOUND: f"{identity} is not an SES identity."}
+        if self.api == "v2":
+            self.ask(
+                "DeleteEmailIdentity", "delete_email_identity", on=missing, EmailIdentity=identity
+            )
+        else:
+            self.ask("DeleteIdentity", "delete_identity", on=missing, Identity=identity)
         self.say(f"Deleted {identity}.")

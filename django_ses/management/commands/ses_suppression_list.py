@@ -26,7 +26,7 @@ from django_ses.exceptions import StatsError
 from django_ses.management.commands._arguments import address_arguments, whole_number
 from django_ses.management.commands._output import ProgressBar, VerboseCommand, counted
 from django_ses.models import BlacklistedEmail
-from django_ses.reporting.clients import call, paginate, v2_client
+from django_ses.reporting.clients import BULK_ATTEMPTS, call, paginate, v2_client
 
 SES_REASONS = ("BOUNCE", "COMPLAINT")
 PAGE_SIZE = 1000  # the API's maximum
@@ -117,7 +117,7 @@ class Command(VerboseCommand):
     def client(self) -> Any:
         if not hasattr(self, "_client"):
             try:
-                self._client = v2_client()
+                self._client = v2_client(BULK_ATTEMPTS)
             except StatsError as error:
                 raise CommandError(str(error)) from error
         return self._client
