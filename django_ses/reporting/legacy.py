@@ -71,7 +71,8 @@ def dashboard(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBa
         RemovedInDjangoSES20Warning,
         stacklevel=2,
     )
-    return _dashboard_view(request, *args, **kwargs)
+    response: HttpResponseBase = _dashboard_view(request, *args, **kwargs)
+    return response
 
 
 _dashboard_view = superuser_only(DashboardView.as_view())
