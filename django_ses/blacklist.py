@@ -7,10 +7,15 @@ without a display name.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from email.utils import getaddresses
 from typing import Any
 
 from django.db import IntegrityError, transaction
+
+# _MODELS_LATE: the model is imported inside the functions, for app loading: the
+# backend (through django_ses.addresses) and django_ses.utils import this module,
+# possibly before Django's app registry is ready.
 
 
 def normalize_address(address: str) -> str:
@@ -117,3 +122,68 @@ def blacklist_complained(complaint_obj: Mapping[str, Any], *, source: str = "") 
         reason=str(BlacklistedEmail.Reason.COMPLAINT),
         source=source,
     )
+
+
+# ---- reporting: the writes of the admin and the management commands.
+@dataclass(frozen=True)
+class BlacklistEntry:
+    """One address to blacklist, with its reason (a ``BlacklistedEmail.Reason``) and source."""
+
+    email: str
+    reason: str
+    source: str = ""
+
+
+def blacklisted(addresses: Iterable[str]) -> set[str]:
+    """The normalised ``addresses`` that are blacklisted. Costs one query."""
+    from django_ses.models import BlacklistedEmail  # app loading: see _MODELS_LATE
+
+    wanted = {normalize_address(a) for a in addresses if a}
+    if not wanted:
+        return set()
+    return set(BlacklistedEmail.objects.filter(email__in=wanted).values_list("email", flat=True))
+
+
+def import_to_blacklist(entries: Iterable[BlacklistEntry], *, batch_size: int = 500) -> list[str]:
+    """Blacklist ``entries`` in batches of ``batch_size``; idempotent.
+
+    Returns the addresses that were not blacklisted before, in order. An entry
+    whose address appears again later is ignored.
+    """
+    from django_ses.models import BlacklistedEmail  # app loading: see _MODELS_LATE
+
+    unique: dict[str, BlacklistEntry] = {}
+    for entry in entries:
+        unique.setdefault(normalize_address(entry.email), entry)
+    rows = list(unique.items())
+    created: list[str] = []
+    for start in range(0, len(rows), batch_size):
+        batch = rows[start : start + batch_size]
+        with transaction.atomic():
+            existing = blacklisted(email for email, _ in batch)
+            new = [(email, entry) for email, entry in batch if email not in existing]
+            BlacklistedEmail.objects.bulk_create(
+                [
+                    BlacklistedEmail(email=email, reason=entry.reason, source=entry.source[:255])
+                    for email, entry in new
+                ],
+                ignore_conflicts=True,
+            )
+        created.extend(email for email, _ in new)
+    return created
+
+
+def remove_from_blacklist(addresses: Iterable[str]) -> set[str]:
+    """Take ``addresses`` off the blacklist; returns the normalised ones that were on it."""
+    from django_ses.models import BlacklistedEmail  # app loading: see _MODELS_LATE
+
+    found = blacklisted(addresses)
+    if found:
+        BlacklistedEmail.objects.filter(email__in=found).delete()
+    return found
+
+
+def save_blacklist_entry(entry: Any) -> None:
+    """Save a ``BlacklistedEmail`` edited by a person (the admin), its address normalised."""
+    entry.email = normalize_address(entry.email)
+    entry.save()

@@ -14,6 +14,7 @@ raised ``from`` the original error::
     ├── InvalidAddress (also a ValueError)         an address typed in the admin or a command
     ├── SESClientSetupError                        botocore could not build the request
     ├── SESConnectionError                         network failure or timeout
+    ├── StatsError                                 statistics, quota or identities unavailable
     └── SESAPIError (also botocore ClientError)    SES answered with an error
         ├── ThrottledError
         ├── MessageRejectedError
@@ -69,6 +70,7 @@ __all__ = [
     "SESServerError",
     "SNSMessageError",
     "SendingPausedError",
+    "StatsError",
     "SubscriptionConfirmationError",
     "ThrottledError",
     "UntrustedSNSMessage",
@@ -244,6 +246,24 @@ class SESServerError(SESAPIError):
     """SES failed with a server error (HTTP 5xx); the outcome is ``"unknown"``."""
 
     outcome: ClassVar[str] = "unknown"
+
+
+# ---------------------------------------------------------------- reporting
+# Raised by django_ses.reporting (statistics, quota, identities, suppression list).
+
+
+class StatsError(SESError):
+    """SES could not be asked; ``str(error)`` says why and what to do, for a person.
+
+    ``code`` is the AWS error code when SES answered with one (``""`` otherwise).
+    """
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (str(self), self.code)
 
 
 #: The exception of each :class:`~django_ses.aws.errors.ErrorCategory` an SES answer can have.

@@ -9,11 +9,13 @@ setting changes (``override_settings``), through :mod:`django_ses.caches`.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 import boto3
+from botocore.config import Config
 
 from django_ses import caches
 from django_ses.conf import get_setting
@@ -27,6 +29,7 @@ __all__ = [
     "create_session",
     "settings_for_service",
     "shared_client",
+    "with_timeouts",
 ]
 
 ServiceName = Literal["ses", "sesv2", "sns", "s3"]
@@ -118,6 +121,29 @@ def build_client(session: SessionLike, settings: ClientSettings) -> Any:
     if settings.config is not None:
         kwargs["config"] = settings.config
     return session.client(settings.service_name, **kwargs)
+
+
+def with_timeouts(
+    settings: ClientSettings,
+    *,
+    connect_timeout: float,
+    read_timeout: float,
+    attempts: int,
+    adaptive: bool = False,
+) -> ClientSettings:
+    """``settings`` for a client that must answer quickly (a page, a command).
+
+    Short timeouts and ``attempts`` tries in all (standard or adaptive retries);
+    a botocore ``Config`` already in ``settings`` (``AWS_SES_CONFIG``) wins
+    where it sets the same options.
+    """
+    quick = Config(
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries={"total_max_attempts": attempts, "mode": "adaptive" if adaptive else "standard"},
+    )
+    config = quick.merge(settings.config) if isinstance(settings.config, Config) else quick
+    return dataclasses.replace(settings, config=config)
 
 
 _clients: dict[tuple[Any, ...], Any] = {}

@@ -17,7 +17,9 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "ALREADY_EXISTS",
     "ERROR_CODES",
+    "NOT_FOUND",
     "ErrorCategory",
     "categorize",
     "category_of",
@@ -106,6 +108,12 @@ ERROR_CODES: Mapping[str, ErrorCategory] = {
 RETRYABLE: frozenset[ErrorCategory] = frozenset(
     {_C.THROTTLED, _C.TRANSIENT, _C.EXPIRED_CREDENTIALS}
 )
+
+# ---- reporting: codes the identity and suppression-list commands answer by name.
+#: SES v2: the identity or suppressed address does not exist.
+NOT_FOUND = "NotFoundException"
+#: SES v2: the identity exists already.
+ALREADY_EXISTS = "AlreadyExistsException"
 
 
 def _response(error: Any) -> Mapping[str, Any]:

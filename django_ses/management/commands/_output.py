@@ -6,8 +6,9 @@
 from __future__ import annotations
 
 import time
-from types import TracebackType
 from typing import Any
+
+from django.core.management.base import BaseCommand
 
 
 class ProgressBar:
@@ -32,12 +33,7 @@ class ProgressBar:
     def __enter__(self) -> ProgressBar:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def advance(self, count: int = 1) -> None:
@@ -65,3 +61,31 @@ class ProgressBar:
             self._draw()
             self.stream.write("")  # end the line
             self._drawn = False
+
+
+def counted(count: int, singular: str, plural: str) -> str:
+    """``"1 address"``, ``"2 addresses"``."""
+    return f"{count} {singular if count == 1 else plural}"
+
+
+class VerboseCommand(BaseCommand):
+    """A command whose messages follow ``--verbosity``.
+
+    :meth:`say` writes to stdout, :meth:`warn` to stderr.
+    """
+
+    verbosity = 1
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        self.verbosity = int(options.get("verbosity", 1))
+        return super().execute(*args, **options)
+
+    def say(self, message: str, level: int = 1) -> None:
+        """Write ``message`` to stdout at ``level`` or more of verbosity."""
+        if self.verbosity >= level:
+            self.stdout.write(message)
+
+    def warn(self, message: str) -> None:
+        """Write ``message`` to stderr unless the verbosity is 0."""
+        if self.verbosity >= 1:
+            self.stderr.write(message)

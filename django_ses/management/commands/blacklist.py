@@ -9,15 +9,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.core.paginator import EmptyPage, Paginator
-from django.db import transaction
 from django.db.models import QuerySet
 
 from django_ses.addresses import InvalidAddress, parse_single_address
-from django_ses.blacklist import normalize_address
-from django_ses.management.commands._arguments import address_arguments
-from django_ses.management.commands._output import ProgressBar
+from django_ses.blacklist import (
+    BlacklistEntry,
+    blacklisted,
+    import_to_blacklist,
+    normalize_address,
+    remove_from_blacklist,
+)
+from django_ses.management.commands._arguments import address_arguments, whole_number
+from django_ses.management.commands._output import ProgressBar, VerboseCommand, counted
 from django_ses.models import BlacklistedEmail
 
 REASONS: list[str] = [str(value) for value, _label in BlacklistedEmail.Reason.choices]
@@ -36,19 +41,32 @@ class _Unterminated(io.TextIOBase):
         return len(text)
 
 
-def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        import argparse
+def parse_csv(text: str, default_reason: str) -> tuple[list[BlacklistEntry], list[str]]:
+    """The entries of a blacklist CSV (first one per address), and its invalid rows' problems."""
+    rows: dict[str, BlacklistEntry] = {}
+    problems: list[str] = []
+    for line_number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        cells = [cell.strip() for cell in row]
+        if not cells or not any(cells):
+            continue
+        if line_number == 1 and cells[0].lower() in ("email", "email address", "address"):
+            continue
+        reason = (cells[1] if len(cells) > 1 and cells[1] else default_reason).lower()
+        source = cells[2] if len(cells) > 2 else ""
+        try:
+            address = parse_single_address(cells[0])
+            if reason not in REASONS:
+                raise InvalidAddress(
+                    f"unknown reason {reason!r} (expected one of {', '.join(REASONS)})"
+                )
+        except InvalidAddress as error:
+            problems.append(f"line {line_number}: {error}")
+            continue
+        rows.setdefault(address, BlacklistEntry(address, reason, source[:255]))
+    return list(rows.values()), problems
 
-        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {value!r}")
-    return number
 
-
-class Command(BaseCommand):
+class Command(VerboseCommand):
     help = (
         "Manage the local blacklist (addresses django_ses never sends to when "
         "AWS_SES_USE_BLACKLIST is on): list, search, add, delete, import and export as CSV."
@@ -79,14 +97,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--search", metavar="TEXT", help="Only addresses containing TEXT (list, export)."
         )
-        parser.add_argument("--page", type=_positive, default=1, help="Page to list (from 1).")
+        parser.add_argument("--page", type=whole_number(), default=1, help="Page to list (from 1).")
         parser.add_argument(
-            "--limit", type=_positive, default=100, help="Addresses per page (default 100)."
+            "--limit", type=whole_number(), default=100, help="Addresses per page (default 100)."
         )
         parser.add_argument(
             "--reason",
             choices=REASONS,
-            default="manual",
+            default=str(BlacklistedEmail.Reason.MANUAL),
             help="Reason recorded for added or imported addresses without one (default manual).",
         )
         parser.add_argument(
@@ -96,7 +114,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.verbosity = int(options["verbosity"])
         if options["add"]:
             self.add(options["add"], options["reason"])
         elif options["delete"]:
@@ -108,44 +125,26 @@ class Command(BaseCommand):
         else:
             self.list_entries(options["search"], options["page"], options["limit"])
 
-    def say(self, message: str, level: int = 1) -> None:
-        if self.verbosity >= level:
-            self.stdout.write(message)
-
-    def warn(self, message: str) -> None:
-        if self.verbosity >= 1:
-            self.stderr.write(message)
-
     # -- add / delete -------------------------------------------------------------------------
     def add(self, raw: list[str], reason: str) -> None:
         addresses = address_arguments(raw)
-        existing = set(
-            BlacklistedEmail.objects.filter(email__in=addresses).values_list("email", flat=True)
-        )
-        new = [a for a in addresses if a not in existing]
-        BlacklistedEmail.objects.bulk_create(
-            [BlacklistedEmail(email=a, reason=reason) for a in new], ignore_conflicts=True
-        )
+        existing = blacklisted(addresses)
+        new = import_to_blacklist(BlacklistEntry(a, reason) for a in addresses if a not in existing)
         for address in new:
             self.say(f"Added {address}.", level=2)
         for address in sorted(existing):
             self.say(f"{address} was already blacklisted.")
-        self.say(f"Added {len(new)} address{'es' if len(new) != 1 else ''} to the blacklist.")
+        self.say(f"Added {counted(len(new), 'address', 'addresses')} to the blacklist.")
 
     def delete(self, raw: list[str]) -> None:
         addresses = address_arguments(raw)
-        found = set(
-            BlacklistedEmail.objects.filter(email__in=addresses).values_list("email", flat=True)
-        )
-        BlacklistedEmail.objects.filter(email__in=found).delete()
+        found = remove_from_blacklist(addresses)
         for address in addresses:
             if address not in found:
                 self.warn(f"{address} is not blacklisted.")
             else:
                 self.say(f"Removed {address}.", level=2)
-        self.say(
-            f"Removed {len(found)} address{'es' if len(found) != 1 else ''} from the blacklist."
-        )
+        self.say(f"Removed {counted(len(found), 'address', 'addresses')} from the blacklist.")
 
     # -- list ---------------------------------------------------------------------------------
     @staticmethod
@@ -179,7 +178,7 @@ class Command(BaseCommand):
         elif self.verbosity >= 1:
             self.stderr.write(
                 f"Page {page.number} of {paginator.num_pages} "
-                f"({paginator.count} address{'es' if paginator.count != 1 else ''})."
+                f"({counted(paginator.count, 'address', 'addresses')})."
             )
 
     # -- import -------------------------------------------------------------------------------
@@ -198,42 +197,23 @@ class Command(BaseCommand):
 
     def _read_rows(
         self, path: str, default_reason: str, skip_invalid: bool
-    ) -> list[tuple[str, str, str]]:
-        rows: dict[str, tuple[str, str, str]] = {}
-        problems: list[str] = []
+    ) -> list[BlacklistEntry]:
         with self._open(path, "r") as handle:
             try:
                 text = handle.read()
             except UnicodeDecodeError:
                 raise CommandError(f"{path} is not UTF-8 text.") from None
-        for line_number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-            cells = [cell.strip() for cell in row]
-            if not cells or not any(cells):
-                continue
-            if line_number == 1 and cells[0].lower() in ("email", "email address", "address"):
-                continue
-            reason = (cells[1] if len(cells) > 1 and cells[1] else default_reason).lower()
-            source = cells[2] if len(cells) > 2 else ""
-            try:
-                address = parse_single_address(cells[0])
-                if reason not in REASONS:
-                    raise InvalidAddress(
-                        f"unknown reason {reason!r} (expected one of {', '.join(REASONS)})"
-                    )
-            except InvalidAddress as error:
-                problems.append(f"line {line_number}: {error}")
-                continue
-            rows.setdefault(address, (address, reason, source[:255]))
+        rows, problems = parse_csv(text, default_reason)
         if problems and not skip_invalid:
             shown = "\n  ".join(problems[:10])
             more = f"\n  … and {len(problems) - 10} more" if len(problems) > 10 else ""
             raise CommandError(
-                f"{path} has {len(problems)} invalid row{'s' if len(problems) != 1 else ''}; "
+                f"{path} has {counted(len(problems), 'invalid row', 'invalid rows')}; "
                 f"nothing was imported (use --skip-invalid to import the rest):\n  {shown}{more}"
             )
         for problem in problems:
             self.warn(f"Skipped {problem}")
-        return list(rows.values())
+        return rows
 
     def import_csv(self, path: str, default_reason: str, skip_invalid: bool) -> None:
         rows = self._read_rows(path, default_reason, skip_invalid)
@@ -243,22 +223,10 @@ class Command(BaseCommand):
         ) as progress:
             for start in range(0, len(rows), BATCH_SIZE):
                 batch = rows[start : start + BATCH_SIZE]
-                with transaction.atomic():
-                    existing = set(
-                        BlacklistedEmail.objects.filter(
-                            email__in=[address for address, _, _ in batch]
-                        ).values_list("email", flat=True)
-                    )
-                    new = [
-                        BlacklistedEmail(email=address, reason=reason, source=source)
-                        for address, reason, source in batch
-                        if address not in existing
-                    ]
-                    BlacklistedEmail.objects.bulk_create(new, ignore_conflicts=True)
-                created += len(new)
+                created += len(import_to_blacklist(batch))
                 progress.advance(len(batch))
         self.say(
-            f"Imported {len(rows)} address{'es' if len(rows) != 1 else ''}: {created} new, "
+            f"Imported {counted(len(rows), 'address', 'addresses')}: {created} new, "
             f"{len(rows) - created} already blacklisted."
         )
 
@@ -283,4 +251,4 @@ class Command(BaseCommand):
                 )
                 progress.advance()
         if path != "-":
-            self.say(f"Exported {total} address{'es' if total != 1 else ''} to {path}.")
+            self.say(f"Exported {counted(total, 'address', 'addresses')} to {path}.")

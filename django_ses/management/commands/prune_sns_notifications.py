@@ -8,6 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from django_ses.models import SNSNotification
+
 DEFAULT_DAYS = 30
 BATCH_SIZE = 1000
 
@@ -33,8 +35,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from django_ses.models import SNSNotification
-
         days = _positive_days(options["days"])
         cutoff = timezone.now() - dt.timedelta(days=days)
         # Queued and failed events (AWS_SES_EVENT_PROCESSING = "tasks") are kept.

@@ -7,14 +7,20 @@ handle email addresses and domains.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.core.validators import DomainNameValidator
 
-from django_ses import stats
 from django_ses.addresses import InvalidAddress, parse_single_address
+from django_ses.aws.errors import ALREADY_EXISTS, NOT_FOUND
+from django_ses.exceptions import StatsError
+from django_ses.management.commands._output import VerboseCommand
+from django_ses.reporting.clients import call, configured_api, v1_client, v2_client
+from django_ses.reporting.data import Identity
+from django_ses.reporting.identities import fetch_identities_v1, fetch_identities_v2
 
 
 def parse_identity(raw: str) -> str:
@@ -36,11 +42,7 @@ def parse_identity(raw: str) -> str:
     return domain
 
 
-def _aws_error(error: Exception, operation: str) -> CommandError:
-    return CommandError(stats.describe_aws_error(error, operation))
-
-
-class Command(BaseCommand):
+class Command(VerboseCommand):
     help = (
         "List, add (start verification of) or delete SES identities: email addresses and "
         "domains. Uses SES API v2 when USE_SES_V2 is set."
@@ -59,8 +61,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.verbosity = int(options["verbosity"])
-        self.api = stats.configured_api()
+        self.api = configured_api()
         if options["add"]:
             self.add(parse_identity(options["add"]))
         elif options["delete"]:
@@ -68,24 +69,20 @@ class Command(BaseCommand):
         else:
             self.list_identities()
 
-    def say(self, message: str, level: int = 1) -> None:
-        if self.verbosity >= level:
-            self.stdout.write(message)
-
     def _client(self) -> Any:
         try:
-            return stats.v2_client() if self.api == "v2" else stats.v1_client()
-        except stats.StatsError as error:
+            return v2_client() if self.api == "v2" else v1_client()
+        except StatsError as error:
             raise CommandError(str(error)) from error
 
     # -- list ------------------------------------------------------------------------------
-    def identities(self) -> list[stats.Identity]:
+    def identities(self) -> list[Identity]:
         client = self._client()
         try:
             if self.api == "v2":
-                return stats.fetch_identities_v2(client)
-            return stats.fetch_identities_v1(client)
-        except stats.StatsError as error:
+                return fetch_identities_v2(client)
+            return fetch_identities_v1(client)
+        except StatsError as error:
             raise CommandError(str(error)) from error
 
     def list_identities(self) -> None:
@@ -97,31 +94,35 @@ class Command(BaseCommand):
         for identity in identities:
             self.say(f"{identity.name:<{width}}  {identity.kind:<6}  {identity.verification_label}")
 
+    def ask(self, operation: str, method: str, *, on: Mapping[str, str], **kwargs: Any) -> Any:
+        """Call SES; an error code of ``on`` raises its sentence, any other error its own."""
+        try:
+            return call(self._client(), operation, method, **kwargs)
+        except StatsError as error:
+            if error.code in on:
+                raise CommandError(on[error.code]) from None
+            raise CommandError(str(error)) from error
+
     # -- add -------------------------------------------------------------------------------
     def add(self, identity: str) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        client = self._client()
         is_domain = "@" not in identity
+        exists = {ALREADY_EXISTS: f"{identity} is already an SES identity."}
+        tokens: list[str] = []
+        token = ""
         if self.api == "v2":
-            operation = "CreateEmailIdentity"
+            answer = self.ask(
+                "CreateEmailIdentity", "create_email_identity", on=exists, EmailIdentity=identity
+            )
+            tokens = (answer.get("DkimAttributes") or {}).get("Tokens") or []
+        elif is_domain:
+            answer = self.ask(
+                "VerifyDomainIdentity", "verify_domain_identity", on=exists, Domain=identity
+            )
+            token = answer["VerificationToken"]
         else:
-            operation = "VerifyDomainIdentity" if is_domain else "VerifyEmailIdentity"
-        try:
-            if self.api == "v2":
-                answer = client.create_email_identity(EmailIdentity=identity)
-                tokens = (answer.get("DkimAttributes") or {}).get("Tokens") or []
-            elif is_domain:
-                token = client.verify_domain_identity(Domain=identity)["VerificationToken"]
-            else:
-                client.verify_email_identity(EmailAddress=identity)
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code")
-            if code == "AlreadyExistsException":
-                raise CommandError(f"{identity} is already an SES identity.") from None
-            raise _aws_error(error, operation) from error
-        except BotoCoreError as error:
-            raise _aws_error(error, operation) from error
+            self.ask(
+                "VerifyEmailIdentity", "verify_email_identity", on=exists, EmailAddress=identity
+            )
         if not is_domain:
             self.say(f"Added {identity}: SES sent it a verification email.")
             return
@@ -137,22 +138,14 @@ class Command(BaseCommand):
 
     # -- delete ----------------------------------------------------------------------------
     def delete(self, identity: str) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
         # v1 DeleteIdentity succeeds for unknown identities: say so instead.
         if identity not in {i.name for i in self.identities()}:
             raise CommandError(f"{identity} is not an SES identity.")
-        client = self._client()
-        operation = "DeleteEmailIdentity" if self.api == "v2" else "DeleteIdentity"
-        try:
-            if self.api == "v2":
-                client.delete_email_identity(EmailIdentity=identity)
-            else:
-                client.delete_identity(Identity=identity)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "NotFoundException":
-                raise CommandError(f"{identity} is not an SES identity.") from None
-            raise _aws_error(error, operation) from error
-        except BotoCoreError as error:
-            raise _aws_error(error, operation) from error
+        missing = {NOT_FOUND: f"{identity} is not an SES identity."}
+        if self.api == "v2":
+            self.ask(
+                "DeleteEmailIdentity", "delete_email_identity", on=missing, EmailIdentity=identity
+            )
+        else:
+            self.ask("DeleteIdentity", "delete_identity", on=missing, Identity=identity)
         self.say(f"Deleted {identity}.")

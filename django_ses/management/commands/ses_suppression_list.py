@@ -18,20 +18,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.core.management.base import CommandError, CommandParser
 
-from django_ses import stats
-from django_ses.blacklist import normalize_address
-from django_ses.management.commands._arguments import address_arguments
-from django_ses.management.commands._output import ProgressBar
+from django_ses.aws.errors import NOT_FOUND
+from django_ses.blacklist import BlacklistEntry, blacklisted, import_to_blacklist, normalize_address
+from django_ses.exceptions import StatsError
+from django_ses.management.commands._arguments import address_arguments, whole_number
+from django_ses.management.commands._output import ProgressBar, VerboseCommand, counted
 from django_ses.models import BlacklistedEmail
+from django_ses.reporting.clients import BULK_ATTEMPTS, call, paginate, v2_client
 
 SES_REASONS = ("BOUNCE", "COMPLAINT")
 PAGE_SIZE = 1000  # the API's maximum
 BATCH_SIZE = 500
-# The client retries throttled calls, adaptively: bulk add/push may hit SES's rate limits.
-ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -41,33 +40,33 @@ class Suppressed:
     last_update: str
 
 
+def suppressed_page(answer: dict[str, Any]) -> list[Suppressed]:
+    """The entries of one ``ListSuppressedDestinations`` answer."""
+    return [
+        Suppressed(
+            email=str(item["EmailAddress"]),
+            reason=str(item.get("Reason", "")),
+            last_update=_iso(item.get("LastUpdateTime")),
+        )
+        for item in answer.get("SuppressedDestinationSummaries", [])
+    ]
+
+
 def ses_reason_for(local_reason: str) -> str:
     """The SES reason to record for a local blacklist reason."""
-    return "COMPLAINT" if local_reason == "complaint" else "BOUNCE"
-
-
-def _page_size(value: str) -> int:
-    import argparse
-
-    try:
-        size = int(value)
-    except ValueError:
-        size = 0
-    if not 1 <= size <= PAGE_SIZE:
-        raise argparse.ArgumentTypeError(f"expected 1 to {PAGE_SIZE}, got {value!r}")
-    return size
+    return "COMPLAINT" if local_reason == str(BlacklistedEmail.Reason.COMPLAINT) else "BOUNCE"
 
 
 def _page_size_option(parser: CommandParser) -> None:
     parser.add_argument(
         "--page-size",
-        type=_page_size,
+        type=whole_number(1, PAGE_SIZE),
         default=PAGE_SIZE,
         help=f"Entries per ListSuppressedDestinations call (1 to {PAGE_SIZE}, the default).",
     )
 
 
-class Command(BaseCommand):
+class Command(VerboseCommand):
     help = (
         "List, add and remove entries of the SES account-level suppression list (API v2), "
         "import it into the local blacklist, or push the local blacklist to it."
@@ -101,7 +100,6 @@ class Command(BaseCommand):
         _page_size_option(push)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.verbosity = int(options["verbosity"])
         self.page_size = int(options.get("page_size") or PAGE_SIZE)
         action = options["action"]
         if action == "list":
@@ -116,56 +114,36 @@ class Command(BaseCommand):
             self.push(options["dry_run"])
 
     # -- helpers ------------------------------------------------------------------------------
-    def say(self, message: str, level: int = 1) -> None:
-        if self.verbosity >= level:
-            self.stdout.write(message)
-
-    def warn(self, message: str) -> None:
-        if self.verbosity >= 1:
-            self.stderr.write(message)
-
     def client(self) -> Any:
         if not hasattr(self, "_client"):
             try:
-                self._client = stats.v2_client(attempts=ATTEMPTS)
-            except stats.StatsError as error:
+                self._client = v2_client(BULK_ATTEMPTS)
+            except StatsError as error:
                 raise CommandError(str(error)) from error
         return self._client
 
     def call(self, operation: str, method: str, **kwargs: Any) -> Any:
-        from botocore.exceptions import BotoCoreError, ClientError
-
         try:
-            return getattr(self.client(), method)(**kwargs)
-        except (BotoCoreError, ClientError) as error:
-            raise CommandError(stats.describe_aws_error(error, operation)) from error
+            return call(self.client(), operation, method, **kwargs)
+        except StatsError as error:
+            raise CommandError(str(error)) from error
 
     def pages(self, reason: str | None, label: str) -> Iterator[list[Suppressed]]:
         """The SES list, page by page, with a progress count."""
-        token: str | None = None
+        request: dict[str, Any] = {"PageSize": self.page_size}
+        if reason:
+            request["Reasons"] = [reason]
+        answers = paginate(
+            self.client(), "ListSuppressedDestinations", "list_suppressed_destinations", request
+        )
         with ProgressBar(self.stderr, label, None, enabled=self.verbosity >= 1) as progress:
-            while True:
-                kwargs: dict[str, Any] = {"PageSize": self.page_size}
-                if reason:
-                    kwargs["Reasons"] = [reason]
-                if token:
-                    kwargs["NextToken"] = token
-                answer = self.call(
-                    "ListSuppressedDestinations", "list_suppressed_destinations", **kwargs
-                )
-                page = [
-                    Suppressed(
-                        email=str(item["EmailAddress"]),
-                        reason=str(item.get("Reason", "")),
-                        last_update=_iso(item.get("LastUpdateTime")),
-                    )
-                    for item in answer.get("SuppressedDestinationSummaries", [])
-                ]
-                progress.advance(len(page))
-                yield page
-                token = answer.get("NextToken")
-                if not token:
-                    break
+            try:
+                for answer in answers:
+                    page = suppressed_page(answer)
+                    progress.advance(len(page))
+                    yield page
+            except StatsError as error:
+                raise CommandError(str(error)) from error
 
     # -- actions ------------------------------------------------------------------------------
     def list_entries(self, reason: str | None) -> None:
@@ -175,7 +153,7 @@ class Command(BaseCommand):
                 self.say(f"{entry.email}\t{entry.reason}\t{entry.last_update}")
             count += len(page)
         self.say(
-            f"{count} suppressed address{'es' if count != 1 else ''}"
+            f"{counted(count, 'suppressed address', 'suppressed addresses')}"
             + (f" ({reason.lower()})." if reason else "."),
             level=2,
         )
@@ -196,34 +174,31 @@ class Command(BaseCommand):
                 )
                 progress.advance()
         self.say(
-            f"Suppressed {len(addresses)} address{'es' if len(addresses) != 1 else ''} "
+            f"Suppressed {counted(len(addresses), 'address', 'addresses')} "
             f"in SES ({reason.lower()})."
         )
 
     def remove(self, raw: list[str]) -> None:
-        from botocore.exceptions import ClientError
-
         addresses = address_arguments(raw)
+        client = self.client()
         removed = 0
         for address in addresses:
             try:
-                self.client().delete_suppressed_destination(EmailAddress=address)
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") == "NotFoundException":
-                    self.warn(f"{address} is not on the SES suppression list.")
-                    continue
-                raise CommandError(
-                    stats.describe_aws_error(error, "DeleteSuppressedDestination")
-                ) from error
-            except Exception as error:
-                raise CommandError(
-                    stats.describe_aws_error(error, "DeleteSuppressedDestination")
-                ) from error
+                call(
+                    client,
+                    "DeleteSuppressedDestination",
+                    "delete_suppressed_destination",
+                    EmailAddress=address,
+                )
+            except StatsError as error:
+                if error.code != NOT_FOUND:
+                    raise CommandError(str(error)) from error
+                self.warn(f"{address} is not on the SES suppression list.")
+                continue
             removed += 1
             self.say(f"Removed {address}.", level=2)
         self.say(
-            f"Removed {removed} address{'es' if removed != 1 else ''} "
-            "from the SES suppression list."
+            f"Removed {counted(removed, 'address', 'addresses')} from the SES suppression list."
         )
 
     def import_entries(self, reason: str | None, dry_run: bool) -> None:
@@ -232,37 +207,25 @@ class Command(BaseCommand):
         for page in self.pages(reason, "Importing"):
             seen += len(page)
             for start in range(0, len(page), BATCH_SIZE):
-                batch = page[start : start + BATCH_SIZE]
-                emails = {normalize_address(e.email) for e in batch}
-                existing = set(
-                    BlacklistedEmail.objects.filter(email__in=emails).values_list(
-                        "email", flat=True
+                entries = [
+                    BlacklistEntry(
+                        normalize_address(e.email),
+                        str(BlacklistedEmail.Reason.SUPPRESSION_LIST),
+                        f"SES suppression list ({e.reason.lower()})",
                     )
-                )
-                new = {
-                    normalize_address(e.email): e
-                    for e in batch
-                    if normalize_address(e.email) not in existing
-                }
-                for email in sorted(new):
+                    for e in page[start : start + BATCH_SIZE]
+                ]
+                if dry_run:
+                    existing = blacklisted(e.email for e in entries)
+                    new = sorted({e.email for e in entries} - existing)
+                else:
+                    new = sorted(import_to_blacklist(entries))
+                for email in new:
                     self.say(f"{'Would add' if dry_run else 'Added'} {email}.", level=2)
-                if not dry_run:
-                    with transaction.atomic():
-                        BlacklistedEmail.objects.bulk_create(
-                            [
-                                BlacklistedEmail(
-                                    email=email,
-                                    reason="suppression_list",
-                                    source=f"SES suppression list ({entry.reason.lower()})",
-                                )
-                                for email, entry in new.items()
-                            ],
-                            ignore_conflicts=True,
-                        )
                 new_total += len(new)
         verb = "would add" if dry_run else "added"
         self.say(
-            f"Read {seen} suppressed address{'es' if seen != 1 else ''} from SES: "
+            f"Read {counted(seen, 'suppressed address', 'suppressed addresses')} from SES: "
             f"{verb} {new_total} to the blacklist, {seen - new_total} already there."
         )
 
@@ -270,11 +233,11 @@ class Command(BaseCommand):
         on_ses: set[str] = set()
         for page in self.pages(None, "Reading the SES list"):
             on_ses.update(normalize_address(e.email) for e in page)
-        blacklisted = 0
+        blacklist_size = 0
         missing: list[tuple[str, str]] = []
         rows = BlacklistedEmail.objects.order_by("email").values_list("email", "reason")
         for email, reason in rows.iterator(chunk_size=BATCH_SIZE):
-            blacklisted += 1
+            blacklist_size += 1
             if email not in on_ses:
                 missing.append((email, reason))
         if dry_run:
@@ -294,9 +257,10 @@ class Command(BaseCommand):
                     progress.advance()
         verb = "would add" if dry_run else "added"
         self.say(
-            f"{verb.capitalize()} {len(missing)} blacklisted "
-            f"address{'es' if len(missing) != 1 else ''} to the SES suppression list; "
-            f"{blacklisted - len(missing)} were already on it."
+            f"{verb.capitalize()} "
+            f"{counted(len(missing), 'blacklisted address', 'blacklisted addresses')} "
+            "to the SES suppression list; "
+            f"{blacklist_size - len(missing)} were already on it."
         )
 
 
