@@ -10,6 +10,8 @@ class DjangoSESConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self) -> None:
-        from django_ses import checks  # app loading: checks import models and backends
+        # app loading: the checks import models and backends; the receivers write models.
+        from django_ses import checks, signals
 
         checks.register()
+        signals.connect_blacklist_handlers()

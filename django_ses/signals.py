@@ -6,7 +6,13 @@ table in the docs) and ``raw_message``; receivers must accept ``**kwargs``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.dispatch import Signal
+
+from django_ses.blacklist import blacklist_bounced, blacklist_complained
+from django_ses.conf import get_setting
 
 # Sending.
 message_sent = Signal()  # message
@@ -29,10 +35,52 @@ event_received = Signal()
 # Inbound mail: mail_obj, receipt_obj, message, raw_message.
 inbound_received = Signal()
 
+
+def _feedback_source(mail_obj: Any, detail: Mapping[str, Any]) -> str:
+    feedback_id = detail.get("feedbackId")
+    if isinstance(feedback_id, str) and feedback_id:
+        return feedback_id
+    message_id = mail_obj.get("messageId") if isinstance(mail_obj, Mapping) else None
+    return message_id if isinstance(message_id, str) else ""
+
+
+def bounce_handler(
+    sender: Any, mail_obj: Any, bounce_obj: Any, raw_message: Any, *args: Any, **kwargs: Any
+) -> None:
+    """Blacklist the permanently bounced recipients, when ``AWS_SES_ADD_BOUNCE_TO_BLACKLIST``.
+
+    Connected to :data:`bounce_received` when the app is ready, as in django-ses;
+    ``bounce_received.disconnect(bounce_handler)`` turns auto-blacklisting off.
+    """
+    if get_setting("AWS_SES_ADD_BOUNCE_TO_BLACKLIST") and isinstance(bounce_obj, Mapping):
+        blacklist_bounced(bounce_obj, source=_feedback_source(mail_obj, bounce_obj))
+
+
+def complaint_handler(
+    sender: Any, mail_obj: Any, complaint_obj: Any, raw_message: Any, *args: Any, **kwargs: Any
+) -> None:
+    """Blacklist the complaining recipients, when ``AWS_SES_ADD_COMPLAINT_TO_BLACKLIST``.
+
+    Connected to :data:`complaint_received` when the app is ready, as in django-ses;
+    ``complaint_received.disconnect(complaint_handler)`` turns auto-blacklisting off.
+    """
+    if get_setting("AWS_SES_ADD_COMPLAINT_TO_BLACKLIST") and isinstance(complaint_obj, Mapping):
+        blacklist_complained(complaint_obj, source=_feedback_source(mail_obj, complaint_obj))
+
+
+def connect_blacklist_handlers() -> None:
+    """Connect :func:`bounce_handler` and :func:`complaint_handler` (idempotent)."""
+    bounce_received.connect(bounce_handler)
+    complaint_received.connect(complaint_handler)
+
+
 __all__ = [
+    "bounce_handler",
     "bounce_received",
     "click_received",
+    "complaint_handler",
     "complaint_received",
+    "connect_blacklist_handlers",
     "delivery_delay_received",
     "delivery_received",
     "event_received",

@@ -6,8 +6,9 @@ message, in the request or in the ``process_ses_event`` task. Every hook can
 be overridden: ``handle_<kind>(notification, message)`` gets the parsed SNS
 envelope and the parsed SES record. The default of every SES event kind is
 :meth:`EventHooks.handle_event`: the kind's signal and ``event_received``
-(with :meth:`get_signal_sender` as ``sender``), then what the dispatch table
-says follows (the blacklist for bounces and complaints).
+(with :meth:`get_signal_sender` as ``sender``). The blacklist of bounces and
+complaints is done by receivers of those signals
+(:func:`django_ses.signals.bounce_handler`, :func:`~django_ses.signals.complaint_handler`).
 """
 
 from __future__ import annotations
@@ -111,8 +112,8 @@ class EventHooks:
 
     # -- SES event types ------------------------------------------------------------------
     def handle_event(self, notification: Mapping[str, Any], message: dict[str, Any]) -> None:
-        """The default of every ``handle_<kind>``: the signals, then the kind's follow-up."""
-        dispatch.after_signals(self.fire_event_signals(notification, message))
+        """The default of every ``handle_<kind>``: the kind's signal and ``event_received``."""
+        self.fire_event_signals(notification, message)
 
     # One hook per kind of django_ses.events.EVENT_KINDS (dispatch.EVENT_ROUTES names them).
     handle_bounce = handle_complaint = handle_delivery = handle_send = handle_event
