@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django_ses.dashboard import DashboardView
 from django_ses.reporting.legacy import (
     dashboard,
@@ -12,6 +14,8 @@ from django_ses.reporting.legacy import (
 )
 from django_ses.webhook.legacy import handle_bounce
 from django_ses.webhook.views import SESEventWebhookView
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "DashboardView",

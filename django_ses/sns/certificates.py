@@ -62,7 +62,16 @@ CERT_HOST_RULE = "sns.<region>.amazonaws.com[.cn]"
 #: The setting that narrows the rule, then its older names.
 CERT_DOMAIN_SETTINGS = SETTINGS["AWS_SNS_EVENT_CERT_TRUSTED_DOMAINS"].names
 
-_CERT_HOST = re.compile(r"^sns\.[a-z]{2}(?:-[a-z]+)+-\d{1,2}\.amazonaws\.com(?:\.cn)?$")
+#: The host of an SNS endpoint, which serves its signing certificates too.
+SNS_HOST_PATTERN = r"sns\.[a-z]{2}(?:-[a-z]+)+-\d{1,2}\.amazonaws\.com(?:\.cn)?"
+#: An SNS endpoint host, any case (``django_ses.utils.SES_REGEX_SNS_ENDPOINT_HOST``).
+SNS_ENDPOINT_HOST = re.compile(rf"(?i)^{SNS_HOST_PATTERN}\Z")
+#: An SNS signing-certificate URL, any case (``django_ses.utils.SES_REGEX_CERT_URL``).
+CERT_URL = re.compile(
+    rf"(?i)^https://{SNS_HOST_PATTERN}/SimpleNotificationService-[a-z0-9]+\.pem\Z"
+)
+
+_CERT_HOST = re.compile(rf"^{SNS_HOST_PATTERN}\Z")
 
 
 # -- the certificate URL ---------------------------------------------------------------
