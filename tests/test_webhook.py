@@ -1,8 +1,8 @@
 """The SNS webhook: what it accepts, what it refuses, and with which status.
 
 SNS treats 200-499 as delivered and retries 5xx, so the status codes are the
-contract: 400 malformed, 401 basic auth missing, 403 forged or not allowed,
-405 wrong method, 5xx transient."""
+contract: 400 malformed, forged or not allowed (as in django-ses), 401 basic auth
+missing, 403 wrong basic-auth credentials, 405 wrong method, 5xx transient."""
 
 from __future__ import annotations
 
@@ -197,30 +197,30 @@ def test_sns_headers_that_contradict_the_body_are_refused(sns, signals_sent, hea
     assert_refused(response, 400, signals_sent)
 
 
-# -- forged or not allowed: 403 ------------------------------------------------------------
+# -- forged or not allowed: 400 ------------------------------------------------------------
 
 
-def test_a_forged_signature_is_refused_with_403(sns, signals_sent):
+def test_a_forged_signature_is_refused_with_400(sns, signals_sent):
     forger = SNSSigner(key=None)  # its own key, claiming SNS's certificate URL
-    assert_refused(sns.post(forger.notification(SEND_EVENT)), 403, signals_sent)
+    assert_refused(sns.post(forger.notification(SEND_EVENT)), 400, signals_sent)
 
 
-def test_a_tampered_message_is_refused_with_403(sns, signals_sent):
+def test_a_tampered_message_is_refused_with_400(sns, signals_sent):
     message = sns.signer.notification(SEND_EVENT)
     message["Message"] = json.dumps({**SEND_EVENT, "mail": {"messageId": "other"}})
-    assert_refused(sns.post(message), 403, signals_sent)
+    assert_refused(sns.post(message), 400, signals_sent)
 
 
 def test_a_certificate_url_off_the_sns_hosts_is_refused_without_a_fetch(sns, signals_sent):
     evil = SNSSigner("https://evil.example/SimpleNotificationService-x.pem", key=sns.signer.key)
-    assert_refused(sns.post(evil.notification(SEND_EVENT)), 403, signals_sent)
+    assert_refused(sns.post(evil.notification(SEND_EVENT)), 400, signals_sent)
     assert len(sns.mock.calls) == 0
 
 
-def test_an_unsupported_signature_version_is_refused_with_403(sns, signals_sent):
+def test_an_unsupported_signature_version_is_refused_with_400(sns, signals_sent):
     message = sns.signer.notification(SEND_EVENT)
     message["SignatureVersion"] = "3"
-    assert_refused(sns.post(message), 403, signals_sent)
+    assert_refused(sns.post(message), 400, signals_sent)
 
 
 @pytest.mark.parametrize(
@@ -230,7 +230,7 @@ def test_a_topic_outside_the_allow_list_is_refused_without_a_fetch(
     sns, signals_sent, settings, setting
 ):
     setattr(settings, setting, ["arn:aws:sns:us-east-1:123456789012:other-topic"])
-    assert_refused(sns.notify(SEND_EVENT), 403, signals_sent)
+    assert_refused(sns.notify(SEND_EVENT), 400, signals_sent)
     assert sns.certificate_fetches == 0
 
 
@@ -246,7 +246,7 @@ def test_a_topic_on_the_allow_list_is_processed(sns, signals_sent, settings, val
 def test_a_message_older_than_the_max_age_is_refused(sns, signals_sent, settings):
     settings.AWS_SES_SNS_MAX_AGE = 60
     response = sns.notify(SEND_EVENT, timestamp="2020-01-01T00:00:00.000Z")
-    assert_refused(response, 403, signals_sent)
+    assert_refused(response, 400, signals_sent)
 
 
 def test_a_message_within_the_max_age_is_processed(sns, signals_sent, settings):
@@ -257,7 +257,7 @@ def test_a_message_within_the_max_age_is_processed(sns, signals_sent, settings):
 def test_a_message_from_the_future_is_refused_with_a_max_age(sns, signals_sent, settings):
     settings.AWS_SES_SNS_MAX_AGE = 60
     response = sns.notify(SEND_EVENT, timestamp="2999-01-01T00:00:00.000Z")
-    assert_refused(response, 403, signals_sent)
+    assert_refused(response, 400, signals_sent)
 
 
 def test_an_unreadable_timestamp_is_malformed_with_a_max_age(sns, signals_sent, settings):
@@ -374,9 +374,9 @@ def test_the_view_uses_utils_verify_event_message_as_patched_at_request_time(
     assert "send_received" in signals_sent.names
 
 
-def test_a_patched_verifier_saying_no_gets_403(sns, signals_sent, monkeypatch):
+def test_a_patched_verifier_saying_no_gets_400(sns, signals_sent, monkeypatch):
     monkeypatch.setattr(utils, "verify_event_message", lambda n: False)
-    assert_refused(sns.notify(SEND_EVENT), 403, signals_sent)
+    assert_refused(sns.notify(SEND_EVENT), 400, signals_sent)
 
 
 # -- ignored: 200 --------------------------------------------------------------------------
@@ -399,7 +399,7 @@ def test_an_unknown_sns_type_is_ignored_when_verification_is_off(client, signals
 def test_an_unknown_sns_type_cannot_be_verified(sns, signals_sent):
     message = sns.signer.notification(SEND_EVENT)
     message["Type"] = "Surprise"
-    assert_refused(sns.post(message, message_type=False), 403, signals_sent)
+    assert_refused(sns.post(message, message_type=False), 400, signals_sent)
 
 
 # -- logs ----------------------------------------------------------------------------------
@@ -420,7 +420,7 @@ def test_a_refusal_is_logged_with_message_id_topic_and_reason(sns, caplog, setti
 
 def test_an_allow_list_of_the_wrong_type_refuses_every_topic(sns, signals_sent, settings):
     settings.AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS = 42
-    assert_refused(sns.notify(SEND_EVENT), 403, signals_sent)
+    assert_refused(sns.notify(SEND_EVENT), 400, signals_sent)
 
 
 def test_an_unusable_setting_answers_500_without_a_traceback(sns, signals_sent, settings):

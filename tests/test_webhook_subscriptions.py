@@ -71,7 +71,7 @@ def test_a_subscription_is_not_confirmed_when_auto_confirm_is_off(aws, sns, sett
 def test_a_subscription_from_a_topic_off_the_allow_list_is_not_confirmed(aws, sns, settings):
     settings.AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS = [EU_TOPIC_ARN]
     create_topic(aws, TOPIC_ARN)
-    assert sns.post(sns.signer.subscription_confirmation()).status_code == 403
+    assert sns.post(sns.signer.subscription_confirmation()).status_code == 400
     assert confirmations(aws) == []
 
 
@@ -86,7 +86,7 @@ def test_a_forged_subscription_confirmation_is_not_confirmed(aws, sns):
     create_topic(aws, TOPIC_ARN)
     confirmation = sns.signer.subscription_confirmation()
     confirmation["Token"] = "attacker-token"
-    assert sns.post(confirmation).status_code == 403
+    assert sns.post(confirmation).status_code == 400
     assert confirmations(aws) == []
 
 

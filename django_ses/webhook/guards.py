@@ -115,7 +115,7 @@ def check_topic(request: HttpRequest, notification: Mapping[str, Any]) -> None:
     """The topic must be on the allow-list, when one is configured."""
     allowed = allowed_topic_arns()
     if allowed is not None and notification["TopicArn"] not in allowed:
-        raise WebhookRefusal(403, "the topic is not in the allowed topic ARNs")
+        raise WebhookRefusal(400, "the topic is not in the allowed topic ARNs")
 
 
 def check_freshness(request: HttpRequest, notification: Mapping[str, Any]) -> None:
@@ -128,9 +128,9 @@ def check_freshness(request: HttpRequest, notification: Mapping[str, Any]) -> No
         raise WebhookRefusal(400, "'Timestamp' is not an ISO 8601 timestamp")
     now = dt.datetime.now(dt.timezone.utc)
     if now - sent > dt.timedelta(seconds=float(max_age)):
-        raise WebhookRefusal(403, "the message is older than AWS_SES_SNS_MAX_AGE")
+        raise WebhookRefusal(400, "the message is older than AWS_SES_SNS_MAX_AGE")
     if sent - now > _CLOCK_SKEW:
-        raise WebhookRefusal(403, "the message Timestamp is in the future")
+        raise WebhookRefusal(400, "the message Timestamp is in the future")
 
 
 #: The guards of a parsed message, in order, each ``(request, notification)``.
@@ -162,4 +162,4 @@ def check_signature(
     except VerificationUnavailable as exc:
         raise WebhookRefusal(500, exc.reason) from None
     if not verified:
-        raise WebhookRefusal(403, "the SNS signature could not be verified")
+        raise WebhookRefusal(400, "the SNS signature could not be verified")

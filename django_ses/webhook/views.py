@@ -4,7 +4,8 @@ The view only does HTTP: it runs the request through the pipeline and turns
 the outcome into a status code (SNS treats 200-499 as delivered and retries 5xx):
 
 * 200: processed, a duplicate of a processed message, or deliberately ignored;
-* 400: malformed; 401: basic auth missing; 403: forged, stale or not allowed;
+* 400: malformed, forged, stale or not allowed (as in django-ses); 401: basic auth
+  missing; 403: wrong basic-auth credentials;
   405: not a POST;
 * 5xx: a transient failure (certificate fetch, database, a signal receiver
   raising, inbound storage): nothing was committed, SNS delivers again.
