@@ -76,29 +76,72 @@ def test_delete_removes_addresses_and_warns_about_unknown_ones(db):
 
 
 # -- list -------------------------------------------------------------------------------------
+# django-ses's format, which scripts parse: one header line, then one address per line,
+# oldest first; --page starts at 1; --limit 0 lists everything.
 def test_list_pages_through_the_blacklist(db):
     _fill(25)
     out, err = _run("--list", "--page", "2", "--limit", "10")
-    assert out.split() == [f"user{n:03d}@example.com" for n in range(10, 20)]
+    assert out.splitlines() == ["Listing blacklisted emails:"] + [
+        f"user{n:03d}@example.com" for n in range(10, 20)
+    ]
     assert "Page 2 of 3 (25 addresses)" in err
+
+
+def test_page_1_is_the_first(db):
+    _fill(3)
+    out, _ = _run("-l", "--page", "1", "--limit", "2")
+    assert out.splitlines()[1:] == ["user000@example.com", "user001@example.com"]
+
+
+def test_the_list_is_in_the_order_addresses_were_blacklisted(db):
+    BlacklistedEmail.objects.create(email="zed@example.com")
+    BlacklistedEmail.objects.create(email="amy@example.com")
+    out, _ = _run("--list")
+    assert out.splitlines()[1:] == ["zed@example.com", "amy@example.com"]
+
+
+def test_limit_0_lists_every_address(db):
+    _fill(1200)
+    out, _ = _run("--list", "--limit", "0")
+    assert len(out.splitlines()) == 1 + 1200
+
+
+def test_the_default_limit_is_1000_as_in_django_ses(db):
+    _fill(1001)
+    out, err = _run("--list")
+    assert len(out.splitlines()) == 1 + 1000
+    assert "Page 1 of 2" in err
 
 
 def test_list_is_the_default(db):
     _fill(2)
     out, _ = _run()
-    assert out.split() == ["user000@example.com", "user001@example.com"]
+    assert out.splitlines() == [
+        "Listing blacklisted emails:",
+        "user000@example.com",
+        "user001@example.com",
+    ]
 
 
 def test_search_filters_the_list(db):
     _fill(3)
     BlacklistedEmail.objects.create(email="jane@other.org")
-    out, _ = _run("--search", "OTHER.org")
-    assert out.split() == ["jane@other.org"]
+    out, _ = _run("-s", "OTHER.org")
+    assert out.splitlines() == ["Searching blacklisted emails:", "jane@other.org"]
+
+
+def test_an_empty_list_prints_only_the_header_on_stdout(db):
+    out, err = _run("--list")
+    assert out.splitlines() == ["Listing blacklisted emails:"]
+    assert "No blacklisted addresses." in err
 
 
 def test_a_page_out_of_range_is_an_error(db):
-    _fill(5)
-    with pytest.raises(CommandError, match="Page 3 is out of range: there is 1 page"):
+    _fill(2)
+    with pytest.raises(
+        CommandError,
+        match=r"Page 3 is out of range: there is 1 page \(2 addresses, at most 1000 per page\)",
+    ):
         _run("--list", "--page", "3")
 
 
@@ -108,17 +151,26 @@ def test_non_positive_page_or_limit_is_an_error(db, flag, value):
         _run("--list", flag, value)
 
 
-def test_verbosity_2_lists_reason_and_date(db):
+def test_format_table_lists_reason_date_and_source(db):
     BlacklistedEmail.objects.create(email="a@example.com", reason="bounce", source="msg-1")
-    out, _ = _run(verbosity=2)
-    assert out.startswith("a@example.com\tbounce\t")
-    assert out.rstrip().endswith("msg-1")
+    out, _ = _run("--format", "table")
+    header, row = out.splitlines()
+    assert header == "email\treason\tcreated\tsource"
+    assert row.startswith("a@example.com\tbounce\t")
+    assert row.endswith("\tmsg-1")
 
 
-def test_verbosity_0_is_silent(db):
-    _fill(3)
-    assert _run(verbosity=0) == ("", "")
+def test_verbosity_0_prints_only_the_addresses(db):
+    _fill(2)
+    assert _run(verbosity=0) == ("user000@example.com\nuser001@example.com\n", "")
     assert _run("--add", "x@example.com", verbosity=0) == ("", "")
+
+
+def test_short_flags_of_django_ses_add_and_delete(db):
+    _run("-a", "x@example.com")
+    assert _emails() == ["x@example.com"]
+    _run("-d", "x@example.com")
+    assert _emails() == []
 
 
 # -- import / export --------------------------------------------------------------------------

@@ -28,6 +28,8 @@ from django_ses.models import BlacklistedEmail
 REASONS: list[str] = [str(value) for value, _label in BlacklistedEmail.Reason.choices]
 EXPORT_FIELDS = ("email", "reason", "source", "created_at", "updated_at")
 BATCH_SIZE = 500
+LIST_FORMATS = ("plain", "table")
+TABLE_HEADER = "email\treason\tcreated\tsource"
 
 
 class _Unterminated(io.TextIOBase):
@@ -74,12 +76,16 @@ class Command(VerboseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         action = parser.add_mutually_exclusive_group()
-        action.add_argument("--add", nargs="+", metavar="EMAIL", help="Blacklist addresses.")
+        action.add_argument("-a", "--add", nargs="+", metavar="EMAIL", help="Blacklist addresses.")
         action.add_argument(
-            "--delete", nargs="+", metavar="EMAIL", help="Remove addresses from the blacklist."
+            "-d",
+            "--delete",
+            nargs="+",
+            metavar="EMAIL",
+            help="Remove addresses from the blacklist.",
         )
         action.add_argument(
-            "--list", action="store_true", help="List blacklisted addresses (the default)."
+            "-l", "--list", action="store_true", help="List blacklisted addresses (the default)."
         )
         action.add_argument(
             "--import",
@@ -95,11 +101,23 @@ class Command(VerboseCommand):
             help="Write the blacklist as CSV ('-' writes to standard output).",
         )
         parser.add_argument(
-            "--search", metavar="TEXT", help="Only addresses containing TEXT (list, export)."
+            "-s", "--search", metavar="TEXT", help="Only addresses containing TEXT (list, export)."
         )
-        parser.add_argument("--page", type=whole_number(), default=1, help="Page to list (from 1).")
         parser.add_argument(
-            "--limit", type=whole_number(), default=100, help="Addresses per page (default 100)."
+            "--page", type=whole_number(), default=1, help="Page to list; 1 is the first."
+        )
+        parser.add_argument(
+            "--limit",
+            type=whole_number(low=0),
+            default=1000,
+            help="Addresses per page (default 1000); 0 lists them all.",
+        )
+        parser.add_argument(
+            "--format",
+            choices=LIST_FORMATS,
+            default="plain",
+            help="plain (default, as django-ses): a header line, then one address per line; "
+            "table: address, reason, date and source, tab-separated, with a header row.",
         )
         parser.add_argument(
             "--reason",
@@ -123,7 +141,9 @@ class Command(VerboseCommand):
         elif options["export_file"]:
             self.export_csv(options["export_file"], options["search"])
         else:
-            self.list_entries(options["search"], options["page"], options["limit"])
+            self.list_entries(
+                options["search"], options["page"], options["limit"], options["format"]
+            )
 
     # -- add / delete -------------------------------------------------------------------------
     def add(self, raw: list[str], reason: str) -> None:
@@ -148,38 +168,49 @@ class Command(VerboseCommand):
 
     # -- list ---------------------------------------------------------------------------------
     @staticmethod
-    def _queryset(search: str | None) -> QuerySet[BlacklistedEmail]:
-        rows: QuerySet[BlacklistedEmail] = BlacklistedEmail.objects.order_by("email")
+    def _queryset(search: str | None, order: str = "email") -> QuerySet[BlacklistedEmail]:
+        rows: QuerySet[BlacklistedEmail] = BlacklistedEmail.objects.order_by(order)
         if search:
             term = normalize_address(search) if "@" in search else search.strip().lower()
             rows = rows.filter(email__icontains=term)
         return rows
 
-    def list_entries(self, search: str | None, page_number: int, limit: int) -> None:
-        paginator = Paginator(self._queryset(search), limit)
+    def list_entries(self, search: str | None, page_number: int, limit: int, style: str) -> None:
+        """django-ses's listing: oldest first, pages of ``limit`` (0: one page of all)."""
+        rows = self._queryset(search, order="pk")
+        total = rows.count()
+        paginator = Paginator(rows, limit or max(total, 1))
         try:
             page = paginator.page(page_number)
         except EmptyPage:
+            pages = paginator.num_pages
             raise CommandError(
                 f"Page {page_number} is out of range: there "
-                f"{'is 1 page' if paginator.num_pages == 1 else f'are {paginator.num_pages} pages'}"
-                f" of {limit} addresses."
+                f"{'is 1 page' if pages == 1 else f'are {pages} pages'} "
+                f"({counted(total, 'address', 'addresses')}, at most {limit} per page)."
             ) from None
+        if style == "table":
+            self.stdout.write(TABLE_HEADER)
+        else:
+            self.say("Searching blacklisted emails:" if search else "Listing blacklisted emails:")
         for entry in page.object_list:
-            if self.verbosity >= 2:
+            if style == "table":
                 self.stdout.write(
                     f"{entry.email}\t{entry.reason}\t{entry.created_at:%Y-%m-%d %H:%M}"
                     f"\t{entry.source}"
                 )
             else:
-                self.say(entry.email)
-        if paginator.count == 0:
-            self.say("No blacklisted addresses" + (f" match {search!r}." if search else "."))
-        elif self.verbosity >= 1:
-            self.stderr.write(
-                f"Page {page.number} of {paginator.num_pages} "
-                f"({counted(paginator.count, 'address', 'addresses')})."
-            )
+                self.stdout.write(entry.email)
+        if self.verbosity >= 1:
+            if total == 0:
+                self.stderr.write(
+                    "No blacklisted addresses" + (f" match {search!r}." if search else ".")
+                )
+            else:
+                self.stderr.write(
+                    f"Page {page.number} of {paginator.num_pages} "
+                    f"({counted(total, 'address', 'addresses')})."
+                )
 
     # -- import -------------------------------------------------------------------------------
     @contextmanager
