@@ -183,7 +183,11 @@ LEGACY_NAMES: dict[str, str] = {
     "VERIFY_BOUNCE_SIGNATURES": "AWS_SES_VERIFY_EVENT_SIGNATURES",
     "VERIFY_EVENT_SIGNATURES": "AWS_SES_VERIFY_EVENT_SIGNATURES",
     "TRUSTED_TOPIC_ARNS": "AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS",
+    "EVENT_TRUSTED_TOPIC_ARNS": "AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS",
 }
+
+#: Django's own settings that django-ses's settings object passed through.
+DJANGO_NAMES = frozenset({"TIME_ZONE"})
 
 
 def _lookup(name: str) -> Setting:
@@ -274,10 +278,12 @@ class SesSettings:
             return get_setting(name)
         if name in LEGACY_NAMES:
             return get_setting(LEGACY_NAMES[name])
+        if name in DJANGO_NAMES:
+            return getattr(django_settings, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __dir__(self) -> list[str]:
-        return sorted({*super().__dir__(), *SETTINGS, *LEGACY_NAMES})
+        return sorted({*super().__dir__(), *SETTINGS, *LEGACY_NAMES, *DJANGO_NAMES})
 
     def __iter__(self) -> Iterator[Setting]:
         return iter(SETTINGS.values())

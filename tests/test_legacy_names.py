@@ -85,3 +85,61 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
         warnings.simplefilter("error")
         with pytest.raises(AttributeError, match="no_such_name"):
             django_ses.no_such_name  # noqa: B018
+
+
+#: Every property of django-ses 4.8.2's SesSettings (read from its sdist).
+SES_SETTINGS_PROPERTIES = [
+    "AWS_SESSION_PROFILE",
+    "ACCESS_KEY",
+    "SECRET_KEY",
+    "SESSION_TOKEN",
+    "AWS_SES_REGION_NAME",
+    "AWS_SES_REGION_ENDPOINT",
+    "AWS_SES_REGION_ENDPOINT_URL",
+    "AWS_SES_AUTO_THROTTLE",
+    "AWS_SES_CONFIG",
+    "AWS_SES_RETURN_PATH",
+    "AWS_SES_CONFIGURATION_SET",
+    "DKIM_DOMAIN",
+    "DKIM_PRIVATE_KEY",
+    "DKIM_SELECTOR",
+    "DKIM_HEADERS",
+    "AWS_SES_SOURCE_ARN",
+    "AWS_SES_FROM_ARN",
+    "AWS_SES_RETURN_PATH_ARN",
+    "USE_SES_V2",
+    "AWS_SES_GLOBAL_ENDPOINT_ID",
+    "AWS_SES_FROM_EMAIL",
+    "TIME_ZONE",
+    "VERIFY_EVENT_SIGNATURES",
+    "EVENT_TRUSTED_TOPIC_ARNS",
+    "EVENT_CERT_DOMAINS",
+    "AWS_SES_ADD_BOUNCE_TO_BLACKLIST",
+    "AWS_SES_ADD_COMPLAINT_TO_BLACKLIST",
+    "AWS_SES_USE_BLACKLIST",
+    "AWS_SES_INBOUND_HANDLER",
+    "AWS_SES_INBOUND_ACCESS_KEY_ID",
+    "AWS_SES_INBOUND_SECRET_ACCESS_KEY",
+    "AWS_SES_INBOUND_SESSION_TOKEN",
+]
+
+
+@pytest.mark.parametrize("name", SES_SETTINGS_PROPERTIES)
+def test_every_property_of_django_ses_settings_object_reads(name) -> None:
+    from django_ses.conf import SesSettings
+
+    assert name in dir(SesSettings())
+    getattr(SesSettings(), name)  # raises AttributeError when missing
+
+
+@override_settings(
+    TIME_ZONE="Europe/Paris",
+    AWS_SNS_EVENT_TRUSTED_TOPIC_ARNS=["arn:aws:sns:us-east-1:1:t"],
+    DKIM_SELECTOR="s1",
+)
+def test_the_settings_object_reads_what_the_runtime_reads() -> None:
+    from django_ses.conf import get_setting, settings
+
+    assert settings.TIME_ZONE == "Europe/Paris"
+    assert settings.EVENT_TRUSTED_TOPIC_ARNS == ["arn:aws:sns:us-east-1:1:t"]
+    assert settings.DKIM_SELECTOR == get_setting("DKIM_SELECTOR") == "s1"
