@@ -13,7 +13,7 @@ from django.contrib.auth.models import Permission
 from django.test import RequestFactory
 from django.urls import reverse
 
-from django_ses import transport
+from django_ses.aws import clients as aws_clients
 from django_ses.models import SESStat
 from django_ses.views import DashboardView
 from tests.ses_fakes import (
@@ -294,7 +294,7 @@ def test_missing_credentials_still_render_and_say_so(admin_client, url, settings
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     settings.AWS_ACCESS_KEY_ID = None
     settings.AWS_SECRET_ACCESS_KEY = None
-    transport.clear_clients()  # clients keep the credentials they were built with
+    aws_clients.clear_clients()  # clients keep the credentials they were built with
     response = admin_client.get(url)
     assert response.status_code == 200
     assert "AWS credentials are missing" in response.content.decode()

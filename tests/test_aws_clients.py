@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage
 
 from django_ses import SESBackend
-from django_ses.aws import clients as transport
+from django_ses.aws import clients
 
 
 @pytest.fixture
@@ -22,9 +22,9 @@ def botocore_resolves(settings, monkeypatch):
     for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SES", "AWS_ENDPOINT_URL_SESV2"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
-    transport.clear_clients()
+    clients.clear_clients()
     yield
-    transport.clear_clients()
+    clients.clear_clients()
 
 
 def endpoint_of(backend: SESBackend) -> str:
@@ -70,15 +70,15 @@ def test_equal_botocore_configs_share_a_client():
 
 
 def test_threads_building_the_same_client_at_once_get_one_client():
-    settings = transport.ClientSettings(
+    settings = clients.ClientSettings(
         service_name="ses", region_name="us-east-1", access_key_id=f"AKIA{uuid.uuid4().hex}"
     )
     barrier = threading.Barrier(12)
-    clients = []
+    built = []
 
     def build():
         barrier.wait()
-        clients.append(transport.shared_client(settings))
+        built.append(clients.shared_client(settings))
 
     threads = [threading.Thread(target=build) for _ in range(12)]
     for thread in threads:
@@ -86,8 +86,8 @@ def test_threads_building_the_same_client_at_once_get_one_client():
     for thread in threads:
         thread.join()
 
-    assert len(clients) == 12
-    assert len({id(client) for client in clients}) == 1
+    assert len(built) == 12
+    assert len({id(client) for client in built}) == 1
 
 
 def test_threads_send_through_one_shared_client(aws, ses_identity):
