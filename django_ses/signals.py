@@ -44,6 +44,11 @@ def _feedback_source(mail_obj: Any, detail: Mapping[str, Any]) -> str:
     return message_id if isinstance(message_id, str) else ""
 
 
+def _blacklist(setting: str, add: Any, mail_obj: Any, detail: Any) -> None:
+    if get_setting(setting) and isinstance(detail, Mapping):
+        add(detail, source=_feedback_source(mail_obj, detail))
+
+
 def bounce_handler(
     sender: Any, mail_obj: Any, bounce_obj: Any, raw_message: Any, *args: Any, **kwargs: Any
 ) -> None:
@@ -52,20 +57,15 @@ def bounce_handler(
     Connected to :data:`bounce_received` when the app is ready, as in django-ses;
     ``bounce_received.disconnect(bounce_handler)`` turns auto-blacklisting off.
     """
-    if get_setting("AWS_SES_ADD_BOUNCE_TO_BLACKLIST") and isinstance(bounce_obj, Mapping):
-        blacklist_bounced(bounce_obj, source=_feedback_source(mail_obj, bounce_obj))
+    _blacklist("AWS_SES_ADD_BOUNCE_TO_BLACKLIST", blacklist_bounced, mail_obj, bounce_obj)
 
 
 def complaint_handler(
     sender: Any, mail_obj: Any, complaint_obj: Any, raw_message: Any, *args: Any, **kwargs: Any
 ) -> None:
-    """Blacklist the complaining recipients, when ``AWS_SES_ADD_COMPLAINT_TO_BLACKLIST``.
-
-    Connected to :data:`complaint_received` when the app is ready, as in django-ses;
-    ``complaint_received.disconnect(complaint_handler)`` turns auto-blacklisting off.
-    """
-    if get_setting("AWS_SES_ADD_COMPLAINT_TO_BLACKLIST") and isinstance(complaint_obj, Mapping):
-        blacklist_complained(complaint_obj, source=_feedback_source(mail_obj, complaint_obj))
+    """Blacklist the complainers, as :func:`bounce_handler` does bounces (its setting:
+    ``AWS_SES_ADD_COMPLAINT_TO_BLACKLIST``; disconnect it from :data:`complaint_received`)."""
+    _blacklist("AWS_SES_ADD_COMPLAINT_TO_BLACKLIST", blacklist_complained, mail_obj, complaint_obj)
 
 
 def connect_blacklist_handlers() -> None:

@@ -77,13 +77,7 @@ class Command(VerboseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         action = parser.add_mutually_exclusive_group()
         action.add_argument("-a", "--add", nargs="+", metavar="EMAIL", help="Blacklist addresses.")
-        action.add_argument(
-            "-d",
-            "--delete",
-            nargs="+",
-            metavar="EMAIL",
-            help="Remove addresses from the blacklist.",
-        )
+        action.add_argument("-d", "--delete", nargs="+", metavar="EMAIL", help="Unblacklist them.")
         action.add_argument(
             "-l", "--list", action="store_true", help="List blacklisted addresses (the default)."
         )
