@@ -9,6 +9,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from django_ses.conf import raw_setting
+from django_ses.inbound import S3Handler, get_handler_class
 
 
 @checks.register("django_ses")
@@ -22,8 +23,6 @@ def check_inbound_settings(app_configs: Any = None, **kwargs: Any) -> list[check
 
 
 def _check_handler() -> list[checks.CheckMessage]:
-    from django_ses.inbound import S3Handler, get_handler_class
-
     try:
         handler = get_handler_class()
     except ImproperlyConfigured as exc:
