@@ -160,7 +160,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("AWS_SES_ADD_BOUNCE_TO_BLACKLIST", False, (), _bool, _WEBHOOK),
         Setting("AWS_SES_ADD_COMPLAINT_TO_BLACKLIST", False, (), _bool, _WEBHOOK),
         # Inbound mail
-        Setting("AWS_SES_INBOUND_HANDLER", DEFAULT_INBOUND_HANDLER, (), None, _INBOUND),
+        Setting("AWS_SES_INBOUND_HANDLER", DEFAULT_INBOUND_HANDLER, (), _blank_is_unset, _INBOUND),
         Setting("AWS_SES_INBOUND_S3_BUCKETS", None, (), None, _INBOUND),
         Setting("AWS_SES_INBOUND_S3_REGION", None, (), _blank_is_unset, _INBOUND),
         Setting(

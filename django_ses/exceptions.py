@@ -32,6 +32,15 @@ raised ``from`` the original error::
     ├── SubscriptionConfirmationError              ConfirmSubscription failed
     └── WebhookRefusal                             the webhook's HTTP refusal
 
+    SESError (configuration and inbound mail)
+    ├── ClassLoadError (also ImproperlyConfigured) a setting names an unusable class
+    └── InboundError                               receiving mail (django_ses.inbound)
+        ├── InboundTransientError                  may pass: SNS delivers it again
+        ├── UnprocessableError                     never handled: stored for a person
+        └── S3FetchError
+            ├── S3TransientError
+            └── S3PermanentError
+
 API errors subclass :class:`botocore.exceptions.ClientError`, so code written
 for django-ses that catches ``ClientError`` keeps working, and they keep its
 ``response`` and ``operation_name``.
@@ -46,23 +55,30 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import botocore.exceptions
+from django.core.exceptions import ImproperlyConfigured
 
 from django_ses.aws.errors import ErrorCategory, category_of, error_code, http_status
 
 __all__ = [
     "BatchAbortedError",
     "CertificateFetchError",
+    "ClassLoadError",
     "ConfigurationError",
     "DKIMError",
     "DKIMKeyError",
     "DKIMNotInstalledError",
     "DeliveryInProgressError",
+    "InboundError",
+    "InboundTransientError",
     "InvalidAddress",
     "InvalidMessageError",
     "MalformedSNSMessage",
     "MessageRejectedError",
     "MessageTooLargeError",
     "NestedTooDeeply",
+    "S3FetchError",
+    "S3PermanentError",
+    "S3TransientError",
     "SESAPIError",
     "SESClientSetupError",
     "SESConnectionError",
@@ -73,6 +89,7 @@ __all__ = [
     "StatsError",
     "SubscriptionConfirmationError",
     "ThrottledError",
+    "UnprocessableError",
     "UntrustedSNSMessage",
     "VerificationUnavailable",
     "WebhookRefusal",
@@ -351,3 +368,57 @@ class WebhookRefusal(SESError):
         self.reason = reason
         self.challenge = challenge
         super().__init__(reason)
+
+
+# ---------------------------------------------------------------- configuration
+# Raised by django_ses.loading.
+
+
+class ClassLoadError(SESError, ImproperlyConfigured):
+    """A setting (or a stored payload) names a class that can't be imported or is the wrong kind.
+
+    Also Django's :class:`~django.core.exceptions.ImproperlyConfigured`.
+    ``path`` is the value as written; ``import_failed`` tells "can't be
+    imported" (``True``) from "imported, but not the expected class" (``False``).
+    """
+
+    def __init__(self, message: str = "", *, path: str = "", import_failed: bool = False) -> None:
+        super().__init__(message)
+        self.path = path
+        self.import_failed = import_failed
+
+
+# ---------------------------------------------------------------- inbound
+# Raised by django_ses.inbound (received mail), re-exported there.
+
+
+class InboundError(SESError):
+    """Base class of the errors of receiving mail (``django_ses.inbound``)."""
+
+
+class InboundTransientError(InboundError):
+    """Handling failed for a reason that may pass: the webhook answers 5xx so SNS retries."""
+
+
+class UnprocessableError(InboundError):
+    """The message can never be handled: it is stored as a ``FailedInboundEmail``.
+
+    Handlers raise it (django-ses's name is kept) with a reason a person can act
+    on; ``raw_message`` is whatever raw content could be read, kept for them.
+    """
+
+    def __init__(self, reason: str = "", *, raw_message: bytes | None = None) -> None:
+        super().__init__(reason)
+        self.raw_message = raw_message
+
+
+class S3FetchError(InboundError):
+    """The received message could not be read from S3."""
+
+
+class S3TransientError(S3FetchError):
+    """A failure that may pass: retrying later can succeed."""
+
+
+class S3PermanentError(S3FetchError):
+    """A failure that retrying will not fix."""

@@ -7,7 +7,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from django_ses.inbound_parsing import (
+from django_ses.inbound.parsing import (
     decode_text,
     inbound_email_from_message,
     parse_raw_message,

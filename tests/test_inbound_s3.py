@@ -1,4 +1,4 @@
-"""Reading received mail from S3 (``django_ses.inbound_s3``) against the local AWS."""
+"""Reading received mail from S3 (``django_ses.inbound.s3``) against the local AWS."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import boto3
 import pytest
 from django.test import override_settings
 
-from django_ses.inbound_s3 import (
+from django_ses.inbound.s3 import (
     DEFAULT_MAX_MESSAGE_SIZE,
     S3PermanentError,
     S3TransientError,

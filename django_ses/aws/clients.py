@@ -46,7 +46,8 @@ class ClientSettings:
     """Everything a client depends on."""
 
     service_name: ServiceName
-    region_name: str
+    #: ``None``: botocore chooses (S3 follows the bucket's region redirects).
+    region_name: str | None
     endpoint_url: str | None = None
     access_key_id: str | None = None
     secret_access_key: str | None = field(default=None, repr=False)
@@ -80,7 +81,7 @@ def _config_key(config: Any) -> Any:
 
 
 def settings_for_service(
-    service_name: ServiceName, region_name: str, *, config: Any = None
+    service_name: ServiceName, region_name: str | None, *, config: Any = None
 ) -> ClientSettings:
     """Client settings for ``service_name`` with the credential settings the backend uses.
 

@@ -20,6 +20,7 @@ __all__ = [
     "ALREADY_EXISTS",
     "ERROR_CODES",
     "NOT_FOUND",
+    "S3_BODYLESS_ERRORS",
     "ErrorCategory",
     "categorize",
     "category_of",
@@ -102,6 +103,17 @@ ERROR_CODES: Mapping[str, ErrorCategory] = {
     "OperationAborted": _C.TRANSIENT,
     # S3: the object changed between HeadObject and GetObject.
     "PreconditionFailed": _C.TRANSIENT,
+    # S3: the object or bucket a receipt rule named is gone.
+    "NoSuchKey": _C.NOT_CONFIGURED,
+    "NoSuchBucket": _C.NOT_CONFIGURED,
+}
+
+#: S3 answers ``HeadObject`` errors without a body, so botocore makes the status the code:
+#: what each such code means, for the error message.
+S3_BODYLESS_ERRORS: Mapping[str, str] = {
+    "404": "no such key or bucket",
+    "403": "access denied",
+    "400": "bad request",
 }
 
 #: Categories a retry can cure.

@@ -9,21 +9,16 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from django_ses.conf import raw_setting
+from django_ses.inbound import S3Handler, get_handler_class
 
 
 @checks.register("django_ses")
 def check_inbound_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    errors: list[checks.CheckMessage] = []
-    errors.extend(_check_handler())
-    errors.extend(_check_buckets())
-    errors.extend(_check_max_size())
-    errors.extend(_check_credentials())
-    return errors
+    parts = (_check_handler, _check_buckets, _check_max_size, _check_credentials)
+    return [message for check in parts for message in check()]
 
 
 def _check_handler() -> list[checks.CheckMessage]:
-    from django_ses.inbound import S3Handler, get_handler_class
-
     try:
         handler = get_handler_class()
     except ImproperlyConfigured as exc:

@@ -18,7 +18,6 @@ from dataclasses import replace
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.module_loading import import_string
 
 # The worker needs only SESBackend (the type): it never imports
 # django_ses.backends.queued, which imports django_ses.tasks (whose
@@ -26,6 +25,7 @@ from django.utils.module_loading import import_string
 from django_ses.backends.ses import SESBackend
 from django_ses.conf import get_setting
 from django_ses.exceptions import (
+    ClassLoadError,
     ConfigurationError,
     DeliveryInProgressError,
     InvalidMessageError,
@@ -36,6 +36,7 @@ from django_ses.exceptions import (
     SESServerError,
     ThrottledError,
 )
+from django_ses.loading import import_class
 from django_ses.sending.mime import Recipient
 from django_ses.sending.progress import DeliveryProgress
 from django_ses.sending.queued_email import PAYLOAD_FORMAT, QueuedEmail
@@ -110,16 +111,19 @@ def deliver(payload: Any) -> dict[str, Any]:
 
 def _backend_for(queued: QueuedEmail) -> SESBackend:
     try:
-        backend_class = import_string(queued.backend)
-    except ImportError as error:
-        raise ImproperlyConfigured(
-            f"The message was queued for the backend {queued.backend!r}, which this worker "
-            f"cannot import: {error}"
-        ) from error
-    if not (
-        isinstance(backend_class, type)
-        and issubclass(backend_class, SESBackend)
-        and getattr(backend_class, "queued_payload_format", None) == PAYLOAD_FORMAT
+        backend_class = import_class(
+            queued.backend,
+            SESBackend,
+            named_by="The queued payload's backend (QueuedEmail.backend)",
+            expected="a QueuedSESBackend subclass.",
+        )
+    except ClassLoadError as error:
+        if error.import_failed:  # ImproperlyConfigured: this worker lacks the code
+            raise
+        backend_class = None
+    if (
+        backend_class is None
+        or getattr(backend_class, "queued_payload_format", None) != PAYLOAD_FORMAT
     ):
         raise InvalidMessageError(
             f"Not a django_ses queued email payload: {queued.backend!r} is not a "

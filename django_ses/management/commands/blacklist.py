@@ -68,6 +68,24 @@ def parse_csv(text: str, default_reason: str) -> tuple[list[BlacklistEntry], lis
     return list(rows.values()), problems
 
 
+def blacklist_rows(search: str | None, order: str = "email") -> QuerySet[BlacklistedEmail]:
+    """The blacklist in ``order``, only the addresses containing ``search`` when given."""
+    rows: QuerySet[BlacklistedEmail] = BlacklistedEmail.objects.order_by(order)
+    if search:
+        term = normalize_address(search) if "@" in search else search.strip().lower()
+        rows = rows.filter(email__icontains=term)
+    return rows
+
+
+def out_of_range(page_number: int, pages: int, total: int, limit: int) -> str:
+    """The error for a ``--page`` past the last one."""
+    return (
+        f"Page {page_number} is out of range: there "
+        f"{'is 1 page' if pages == 1 else f'are {pages} pages'} "
+        f"({counted(total, 'address', 'addresses')}, at most {limit} per page)."
+    )
+
+
 class Command(VerboseCommand):
     help = (
         "Manage the local blacklist (addresses django_ses never sends to when "
@@ -161,27 +179,16 @@ class Command(VerboseCommand):
         self.say(f"Removed {counted(len(found), 'address', 'addresses')} from the blacklist.")
 
     # -- list ---------------------------------------------------------------------------------
-    @staticmethod
-    def _queryset(search: str | None, order: str = "email") -> QuerySet[BlacklistedEmail]:
-        rows: QuerySet[BlacklistedEmail] = BlacklistedEmail.objects.order_by(order)
-        if search:
-            term = normalize_address(search) if "@" in search else search.strip().lower()
-            rows = rows.filter(email__icontains=term)
-        return rows
-
     def list_entries(self, search: str | None, page_number: int, limit: int, style: str) -> None:
         """django-ses's listing: oldest first, pages of ``limit`` (0: one page of all)."""
-        rows = self._queryset(search, order="pk")
+        rows = blacklist_rows(search, order="pk")
         total = rows.count()
         paginator = Paginator(rows, limit or max(total, 1))
         try:
             page = paginator.page(page_number)
         except EmptyPage:
-            pages = paginator.num_pages
             raise CommandError(
-                f"Page {page_number} is out of range: there "
-                f"{'is 1 page' if pages == 1 else f'are {pages} pages'} "
-                f"({counted(total, 'address', 'addresses')}, at most {limit} per page)."
+                out_of_range(page_number, paginator.num_pages, total, limit)
             ) from None
         if style == "table":
             self.stdout.write(TABLE_HEADER)
@@ -257,7 +264,7 @@ class Command(VerboseCommand):
 
     # -- export -------------------------------------------------------------------------------
     def export_csv(self, path: str, search: str | None) -> None:
-        rows = self._queryset(search)
+        rows = blacklist_rows(search)
         total = rows.count()
         # Progress goes to stderr when the CSV itself goes to standard output.
         progress_stream = self.stderr if path == "-" else self.stdout

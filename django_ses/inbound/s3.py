@@ -11,16 +11,24 @@ large or client-side encrypted).
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from django_ses.conf import get_setting
+from django_ses.aws.clients import settings_for_service, shared_client
+from django_ses.aws.errors import (
+    S3_BODYLESS_ERRORS,
+    error_code,
+    error_message,
+    http_status,
+    is_retryable,
+)
+from django_ses.conf import DEFAULT_INBOUND_MAX_MESSAGE_SIZE, get_setting
+from django_ses.exceptions import S3FetchError, S3PermanentError, S3TransientError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
@@ -37,43 +45,20 @@ __all__ = [
     "max_message_size",
 ]
 
-# SES stores messages of up to 40 MB in S3.
-DEFAULT_MAX_MESSAGE_SIZE = 40 * 1024 * 1024
+#: SES stores messages of up to 40 MB in S3 (the default of AWS_SES_INBOUND_MAX_MESSAGE_SIZE).
+DEFAULT_MAX_MESSAGE_SIZE = DEFAULT_INBOUND_MAX_MESSAGE_SIZE
 CHUNK_SIZE = 64 * 1024
 
 # User metadata that the S3 encryption client (which SES uses when a receipt
 # rule's S3 action has a KMS key) writes on client-side encrypted objects.
 CLIENT_SIDE_ENCRYPTION_KEYS = ("x-amz-key-v2", "x-amz-key", "x-amz-cek-alg")
 
-_RETRYABLE_CODES = frozenset(
-    {
-        "ExpiredToken",
-        "ExpiredTokenException",
-        "InternalError",
-        "OperationAborted",
-        "PreconditionFailed",  # the object changed between HeadObject and GetObject
-        "RequestLimitExceeded",
-        "RequestTimeTooSkewed",
-        "RequestTimeout",
-        "ServiceUnavailable",
-        "SlowDown",
-        "Throttling",
-        "ThrottlingException",
-        "TooManyRequestsException",
-    }
+#: One retry inside the client (a single throttled answer), short timeouts: SNS retries the rest.
+S3_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 2},
+    connect_timeout=5,
+    read_timeout=20,
 )
-
-
-class S3FetchError(Exception):
-    """The message could not be read from S3."""
-
-
-class S3TransientError(S3FetchError):
-    """A failure that may pass: retrying later can succeed."""
-
-
-class S3PermanentError(S3FetchError):
-    """A failure that retrying will not fix."""
 
 
 def allowed_buckets() -> dict[str, str | None] | None:
@@ -112,46 +97,25 @@ def bucket_region(bucket: str, topic_arn: str = "") -> str | None:
 
 def max_message_size() -> int:
     """``AWS_SES_INBOUND_MAX_MESSAGE_SIZE`` in bytes (default 40 MiB)."""
-    return int(get_setting("AWS_SES_INBOUND_MAX_MESSAGE_SIZE", DEFAULT_MAX_MESSAGE_SIZE))
+    return int(get_setting("AWS_SES_INBOUND_MAX_MESSAGE_SIZE"))
 
 
 def create_s3_client(region: str | None) -> S3Client:
-    """An S3 client: boto3's default credential chain unless the inbound keys are set.
+    """The shared S3 client: boto3's default credential chain unless the inbound keys are set.
 
-    Clients are cached per region and credentials (creating one takes a quarter
-    of a second); they are thread-safe, and credentials from an IAM role are
-    refreshed by boto3 itself.
+    It comes from :func:`django_ses.aws.clients.shared_client`, so it is built
+    once per region and credentials, and forgotten when a credential setting
+    changes. The sending credentials (``AWS_SES_ACCESS_KEY_ID``…) are not used.
     """
-    return _cached_client(
-        region,
-        get_setting("AWS_SES_INBOUND_ACCESS_KEY_ID") or None,
-        get_setting("AWS_SES_INBOUND_SECRET_ACCESS_KEY") or None,
-        get_setting("AWS_SES_INBOUND_SESSION_TOKEN") or None,
-        os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"),
+    settings = replace(
+        settings_for_service("s3", region, config=S3_CONFIG),
+        access_key_id=get_setting("AWS_SES_INBOUND_ACCESS_KEY_ID"),
+        secret_access_key=get_setting("AWS_SES_INBOUND_SECRET_ACCESS_KEY"),
+        session_token=get_setting("AWS_SES_INBOUND_SESSION_TOKEN"),
+        profile_name=None,
     )
-
-
-@functools.lru_cache(maxsize=16)
-def _cached_client(
-    region: str | None,
-    access_key_id: str | None,
-    secret_access_key: str | None,
-    session_token: str | None,
-    endpoint_from_environment: str | None,  # part of the key only: boto3 reads it itself
-) -> S3Client:
-    import boto3
-
-    session = boto3.session.Session(
-        aws_access_key_id=access_key_id,
-        aws_secret_access_key=secret_access_key,
-        aws_session_token=session_token,
-    )
-    config = Config(
-        retries={"mode": "standard", "max_attempts": 2},
-        connect_timeout=5,
-        read_timeout=20,
-    )
-    return session.client("s3", region_name=region, config=config)
+    client: S3Client = shared_client(settings)
+    return client
 
 
 def fetch_message(client: S3Client, bucket: str, key: str, *, max_bytes: int) -> bytes:
@@ -215,21 +179,12 @@ def _refuse_client_side_encryption(metadata: Mapping[str, str], where: str) -> N
 
 def _classify(exc: ClientError | BotoCoreError, what: str) -> S3FetchError:
     if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code", ""))
-        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-        message = error.get("Message") or _STATUS_MEANING.get(code, "")
+        code = error_code(exc)
+        status = http_status(exc)
+        message = error_message(exc) or S3_BODYLESS_ERRORS.get(code, "")
         text = f"{what} failed: {code or status}" + (f" ({message})" if message else "")
-        if status >= 500 or status == 429 or code in _RETRYABLE_CODES:
+        if is_retryable(exc) or status >= 500 or status == 429:
             return S3TransientError(text)
         return S3PermanentError(text)
     # Connection errors, timeouts, missing credentials: all may pass.
     return S3TransientError(f"{what} failed: {type(exc).__name__}: {exc}")
-
-
-# HeadObject errors have no body, so S3 only gives the status code.
-_STATUS_MEANING = {
-    "404": "no such key or bucket",
-    "403": "access denied",
-    "400": "bad request",
-}

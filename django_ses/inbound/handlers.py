@@ -1,82 +1,51 @@
-"""Inbound mail through SES receipt rules (SNS and S3 actions).
+"""The inbound handlers: read one received message, parse it and process it.
 
-The webhook calls :func:`dispatch_received` for every SES ``Received``
-notification, inside its idempotent transaction. The handler selected by
-``AWS_SES_INBOUND_HANDLER`` (default :class:`DefaultHandler`) gets the raw
-message (from the notification, or from S3), parses it and processes it; the
-default processing sends :data:`django_ses.signals.inbound_received`.
-
-Failures are never silent:
-
-* a failure that may pass (an S3 error worth retrying, the database being down,
-  a handler or signal receiver raising) raises :class:`InboundTransientError`,
-  the webhook answers 5xx and SNS delivers the notification again;
-* a permanent failure (:class:`UnprocessableError`: the object is missing,
-  access is denied, the message is over the size cap, the content can't be
-  decoded…) is stored as a :class:`~django_ses.models.FailedInboundEmail` with
-  the raw message when there is one, logged at ERROR, and acknowledged.
+:class:`BaseHandler` runs django-ses's steps (``check_action_compatibility`` →
+``prepare_content`` → ``parse_email`` → ``process``), in two halves so the
+webhook can read the mail before its database transaction opens: :meth:`~BaseHandler.fetch`
+(decode the SNS content or download from S3; no database access) and
+:meth:`~BaseHandler.handle_content` (parse, then process). :class:`SnsHandler`,
+:class:`S3Handler` and the default :class:`DefaultHandler` read the two receipt
+rule actions; :func:`get_handler_class` loads the one ``AWS_SES_INBOUND_HANDLER`` names.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import json
-import logging
 from email.message import EmailMessage
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError, transaction
-from django.utils.module_loading import import_string
-
-from django_ses import inbound_s3, signals
-from django_ses.conf import get_setting
-from django_ses.inbound_parsing import (
-    InboundAttachment,
-    InboundEmail,
-    inbound_email_from_message,
-    parse_raw_message,
+from django_ses import signals
+from django_ses.conf import DEFAULT_INBOUND_HANDLER, get_setting
+from django_ses.exceptions import (
+    InboundTransientError,
+    S3PermanentError,
+    S3TransientError,
+    UnprocessableError,
 )
-
-logger = logging.getLogger(__name__)
+from django_ses.inbound.parsing import InboundEmail, inbound_email_from_message, parse_raw_message
+from django_ses.inbound.s3 import (
+    allowed_buckets,
+    bucket_region,
+    create_s3_client,
+    fetch_message,
+    max_message_size,
+)
+from django_ses.loading import import_class
 
 __all__ = [
     "DEFAULT_HANDLER",
     "BaseHandler",
     "DefaultHandler",
-    "InboundAttachment",
-    "InboundEmail",
-    "InboundTransientError",
     "S3Handler",
     "SnsHandler",
-    "UnprocessableError",
     "decode_sns_content",
-    "dispatch_received",
     "get_handler_class",
+    "raw_handler",
 ]
 
-DEFAULT_HANDLER = "django_ses.inbound.DefaultHandler"
-SETUP_NOTIFICATION_ID = "AMAZON_SES_SETUP_NOTIFICATION"
-
-
-class InboundTransientError(Exception):
-    """Handling failed for a reason that may pass: the webhook answers 5xx so SNS retries."""
-
-
-class UnprocessableError(Exception):
-    """The message can never be handled: it is stored as a ``FailedInboundEmail``.
-
-    Handlers raise it (django-ses's name is kept) with a reason a person can act
-    on; ``raw_message`` is whatever raw content could be read, kept for them.
-    """
-
-    def __init__(self, reason: str = "", *, raw_message: bytes | None = None) -> None:
-        super().__init__(reason)
-        self.raw_message = raw_message
-
-
-# -- handlers ------------------------------------------------------------------------
+DEFAULT_HANDLER = DEFAULT_INBOUND_HANDLER
 
 
 class BaseHandler:
@@ -131,7 +100,7 @@ class BaseHandler:
         return decode_sns_content(content, self.action.get("encoding"))
 
     def parse_email(self, content: bytes) -> InboundEmail:
-        """Map the raw message to an :class:`~django_ses.inbound_parsing.InboundEmail`."""
+        """Map the raw message to an :class:`~django_ses.inbound.InboundEmail`."""
         if content is self.content and self.message is not None:
             message = self.message  # handle() parsed it already
         else:
@@ -161,10 +130,25 @@ class BaseHandler:
         )
 
     def handle(self, content: Any = None, *args: Any, **kwargs: Any) -> None:
+        """Read the message (:meth:`fetch`), then parse and process it (:meth:`handle_content`)."""
+        self.fetch(content)
+        self.handle_content()
+
+    def fetch(self, content: Any = None) -> bytes:
+        """``check_action_compatibility`` → ``prepare_content``: set and return ``self.content``.
+
+        The first half of :meth:`handle`: no database access, so the webhook runs
+        it before its transaction opens (an S3 download can take a while).
+        """
         self.check_action_compatibility()
         prepared: bytes | str = self.prepare_content(content)
         raw = _as_bytes(prepared) if isinstance(prepared, str) else prepared
         self.content = raw
+        return raw
+
+    def handle_content(self) -> None:
+        """``parse_email`` → ``process`` on ``self.content``: the second half of :meth:`handle`."""
+        raw = self.content if self.content is not None else b""
         self.message = parse_raw_message(raw)
         self.email = self.parse_email(raw)
         self.process()
@@ -175,7 +159,7 @@ class BaseHandler:
         key = str(self.action.get("objectKey") or "")
         if not bucket or not key:
             raise UnprocessableError("The S3 action names no bucketName or objectKey.")
-        allowed = inbound_s3.allowed_buckets()
+        allowed = allowed_buckets()
         if allowed is not None and bucket not in allowed:
             raise UnprocessableError(
                 f"The receipt names bucket {bucket!r}, which is not in "
@@ -183,14 +167,12 @@ class BaseHandler:
                 "it was not read."
             )
         topic_arn = str(self.action.get("topicArn") or self.topic_arn)
-        client = inbound_s3.create_s3_client(inbound_s3.bucket_region(bucket, topic_arn))
+        client = create_s3_client(bucket_region(bucket, topic_arn))
         try:
-            return inbound_s3.fetch_message(
-                client, bucket, key, max_bytes=inbound_s3.max_message_size()
-            )
-        except inbound_s3.S3PermanentError as exc:
+            return fetch_message(client, bucket, key, max_bytes=max_message_size())
+        except S3PermanentError as exc:
             raise UnprocessableError(str(exc)) from exc
-        except inbound_s3.S3TransientError as exc:
+        except S3TransientError as exc:
             raise InboundTransientError(str(exc)) from exc
 
 
@@ -278,128 +260,17 @@ def _as_bytes(text: str) -> bytes:
 
 
 def get_handler_class() -> type[BaseHandler]:
-    """The class ``AWS_SES_INBOUND_HANDLER`` names (a dotted path or a class)."""
-    setting = get_setting("AWS_SES_INBOUND_HANDLER") or DEFAULT_HANDLER
-    if isinstance(setting, str):
-        try:
-            handler = import_string(setting)
-        except Exception as exc:  # ImportError, or the module failing to import
-            raise ImproperlyConfigured(
-                f"AWS_SES_INBOUND_HANDLER = {setting!r} can't be imported: {exc}"
-            ) from exc
-    else:
-        handler = setting
-    if not isinstance(handler, type) or not callable(getattr(handler, "handle", None)):
-        raise ImproperlyConfigured(
-            f"AWS_SES_INBOUND_HANDLER = {setting!r} is not a handler class: subclass "
-            "django_ses.inbound.DefaultHandler, SnsHandler or S3Handler."
-        )
-    return handler
+    """The class ``AWS_SES_INBOUND_HANDLER`` names (a dotted path or a class).
 
-
-# -- the webhook's entry point ---------------------------------------------------------
-
-
-def dispatch_received(message: dict[str, Any], *, sns_message_id: str, topic_arn: str) -> None:
-    """Handle one SES ``Received`` notification (the parsed SNS ``Message``).
-
-    Returns when the mail was handled, or when a permanent failure was stored;
-    raises :class:`InboundTransientError` when SNS should deliver it again.
+    Raises :class:`~django_ses.exceptions.ClassLoadError` (an ``ImproperlyConfigured``).
     """
-    mail_obj = message.get("mail")
-    receipt = message.get("receipt")
-    if not isinstance(mail_obj, dict) or not isinstance(receipt, dict):
-        _record_failure(
-            "The Received notification has no mail or receipt object.",
-            message,
-            sns_message_id=sns_message_id,
-        )
-        return
-    if mail_obj.get("messageId") == SETUP_NOTIFICATION_ID:
-        logger.info("SES receipt rule setup notification from %s acknowledged.", topic_arn)
-        return
-
-    try:
-        handler_class = get_handler_class()
-    except ImproperlyConfigured as exc:
-        logger.error("Inbound mail %s not handled: %s", mail_obj.get("messageId"), exc)
-        raise InboundTransientError(str(exc)) from exc
-
-    handler: BaseHandler | None = None
-    try:
-        handler = handler_class(
-            mail_obj=mail_obj,
-            receipt=receipt,
-            raw_message=json.dumps(message).encode("utf-8"),
-        )
-        handler.sns_message_id = sns_message_id
-        handler.topic_arn = topic_arn
-        # A savepoint: a handler that fails leaves no half-done writes behind.
-        with transaction.atomic():
-            handler.handle(content=message.get("content"))
-    except UnprocessableError as exc:
-        raw = exc.raw_message
-        if raw is None and handler is not None:
-            raw = handler.content
-        reason = str(exc) or f"{handler_class.__qualname__} raised {type(exc).__name__}"
-        _record_failure(reason, message, sns_message_id=sns_message_id, raw_message=raw)
-    except InboundTransientError as exc:
-        _log_retry(mail_obj, str(exc))
-        raise
-    except DatabaseError as exc:
-        _log_retry(mail_obj, f"database error: {exc}")
-        raise InboundTransientError(f"Database error while handling inbound mail: {exc}") from exc
-    except Exception as exc:
-        reason = f"{handler_class.__qualname__} raised {type(exc).__name__}: {exc}"
-        _log_retry(mail_obj, reason)
-        raise InboundTransientError(reason) from exc
-
-
-def _log_retry(mail_obj: dict[str, Any], reason: str) -> None:
-    # The webhook logs the traceback (this error's cause) when it answers 5xx.
-    logger.warning("Inbound mail %s will be retried by SNS: %s", mail_obj.get("messageId"), reason)
-
-
-def _record_failure(
-    reason: str,
-    notification: dict[str, Any],
-    *,
-    sns_message_id: str,
-    raw_message: bytes | None = None,
-) -> None:
-    """Store a permanent failure so a person can find the mail, and log it at ERROR."""
-    from django_ses.models import FailedInboundEmail
-
-    mail_obj = notification.get("mail")
-    receipt = notification.get("receipt")
-    action = receipt.get("action") if isinstance(receipt, dict) else None
-    action = action if isinstance(action, dict) else {}
-    ses_message_id = str(mail_obj.get("messageId") or "") if isinstance(mail_obj, dict) else ""
-    try:
-        with transaction.atomic():
-            failure = FailedInboundEmail.objects.create(
-                sns_message_id=sns_message_id[:128],
-                ses_message_id=ses_message_id[:255],
-                action_type=str(action.get("type") or "")[:20],
-                bucket_name=str(action.get("bucketName") or "")[:255],
-                object_key=str(action.get("objectKey") or "")[:1024],
-                reason=reason,
-                raw_message=raw_message,
-                notification=_storable_json(notification),
-            )
-    except DatabaseError as exc:
-        raise InboundTransientError(
-            f"Inbound mail {ses_message_id} failed ({reason}) and could not be stored: {exc}"
-        ) from exc
-    logger.error(
-        "Inbound mail %s could not be handled and was stored as FailedInboundEmail %s: %s",
-        ses_message_id or sns_message_id,
-        failure.pk,
-        reason,
+    # ``None`` (as well as a blank string) means the default, as in django-ses.
+    setting = get_setting("AWS_SES_INBOUND_HANDLER") or DEFAULT_HANDLER
+    return import_class(
+        setting,
+        BaseHandler,
+        named_by="AWS_SES_INBOUND_HANDLER",
+        expected=(
+            "a handler class: subclass django_ses.inbound.DefaultHandler, SnsHandler or S3Handler."
+        ),
     )
-
-
-def _storable_json(value: dict[str, Any]) -> Any:
-    """``value`` without what PostgreSQL's jsonb refuses (NUL characters, lone surrogates)."""
-    text = json.dumps(value, ensure_ascii=False).replace("\\u0000", "\ufffd")
-    return json.loads(text.encode("utf-8", "replace").decode("utf-8"))
