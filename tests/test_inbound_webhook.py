@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import pytest
 import responses
+from django.db import connection
 from django.test import override_settings
 
 from django_ses.inbound import DefaultHandler
@@ -82,6 +84,27 @@ def test_s3_action_mail_is_read_from_the_bucket(client, signer, received, aws):
     assert response.status_code == 200
     assert received[0]["raw_message"] == raw
     assert received[0]["email"]["inlines"][0]["content_id"] == "logo@example.org"
+
+
+def test_s3_mail_is_downloaded_before_the_ledger_transaction_opens(client, signer, received, aws):
+    raw = eml("inline_image.eml")
+    store_in_s3(aws.url, BUCKET, KEY, raw)
+    statements: list[tuple[float, bool]] = []
+
+    def watch(execute, sql, params, many, context):
+        if "INSERT" in sql.upper() and SNSNotification._meta.db_table in sql:
+            statements.append((time.monotonic(), connection.in_atomic_block))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        response = post(client, signer.notification(s3_received(BUCKET, KEY)))
+
+    assert response.status_code == 200
+    (download,) = [c for c in aws.calls("s3") if c.operation == "GetObject"]
+    ((inserted_at, in_transaction),) = statements
+    assert in_transaction  # the ledger row is written in the transaction…
+    assert download.received_at < inserted_at  # …which opened after the download
+    assert received[0]["raw_message"] == raw
 
 
 def test_a_failing_receiver_gets_a_5xx_and_the_redelivery_succeeds(client, signer, received):

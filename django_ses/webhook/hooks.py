@@ -20,6 +20,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from django_ses.events import SESEvent, normalize_event, send_event_signals, ses_event_type
+from django_ses.inbound import FetchedMail
 from django_ses.sns.subscription import confirm_sns_subscription
 from django_ses.webhook import dispatch, received
 from django_ses.webhook.config import auto_confirm_subscriptions
@@ -38,6 +39,8 @@ class EventHooks:
 
     #: Set in the ``process_ses_event`` task: the body the notification came in.
     queued_raw_body: bytes | None = None
+    #: Inbound mail read before the ledger's transaction (webhook.received).
+    prefetched_mail: FetchedMail | None = None
     request: HttpRequest
 
     def get_signal_sender(self) -> Any:
@@ -122,7 +125,7 @@ class EventHooks:
 
     def handle_received(self, notification: Mapping[str, Any], message: dict[str, Any]) -> None:
         """Inbound mail (``notificationType: Received``): handed to ``django_ses.inbound``."""
-        received.deliver(notification, message)
+        received.deliver(notification, message, self.prefetched_mail)
 
     def handle_unknown_event_type(
         self, notification: Mapping[str, Any], message: dict[str, Any]

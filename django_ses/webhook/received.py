@@ -1,11 +1,16 @@
 """Inbound mail (``notificationType: Received``) in the webhook, for :mod:`django_ses.inbound`.
 
 The request pipeline calls :func:`before_transaction` for inbound mail before
-the ledger's transaction opens, and the ``handle_received`` hook calls
-:func:`deliver` inside it. ``before_transaction`` is the one place where the
-inbound content (decoded, or downloaded from S3: up to 40 MB) is to be fetched
-without holding a database transaction, once :mod:`django_ses.inbound` splits
-its work into a fetch (no database) and a dispatch of what was fetched.
+the ledger's transaction opens: it reads the mail (decoded from the SNS
+message, or downloaded from S3: up to 40 MB) with
+:func:`~django_ses.inbound.fetch_received`, which touches no database. The
+``handle_received`` hook then calls :func:`deliver` inside the transaction,
+which hands what was read to :func:`~django_ses.inbound.dispatch_fetched`.
+A redelivered message is read again before the ledger finds it processed:
+reading is idempotent, so the only cost is the download.
+
+In the ``process_ses_event`` task nothing was read beforehand, and
+:func:`deliver` reads and dispatches in one go.
 """
 
 from __future__ import annotations
@@ -13,23 +18,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django_ses.inbound import dispatch_received
+from django_ses.inbound import FetchedMail, dispatch_fetched, fetch_received
 
 __all__ = ["before_transaction", "deliver"]
 
 
-def before_transaction(notification: Mapping[str, Any], message: Mapping[str, Any]) -> None:
-    """Work on inbound mail that must run before the ledger's transaction opens.
-
-    Today there is none: :func:`deliver` fetches and dispatches in the
-    transaction. The fetch moves here (and its result to :func:`deliver`).
-    """
-
-
-def deliver(notification: Mapping[str, Any], message: dict[str, Any]) -> None:
-    """Hand one inbound message to :func:`django_ses.inbound.dispatch_received`."""
-    dispatch_received(
-        message,
-        sns_message_id=notification["MessageId"],
-        topic_arn=notification["TopicArn"],
+def before_transaction(notification: Mapping[str, Any], message: dict[str, Any]) -> FetchedMail:
+    """Read one inbound message before the ledger's transaction opens (no database)."""
+    return fetch_received(
+        message, sns_message_id=notification["MessageId"], topic_arn=notification["TopicArn"]
     )
+
+
+def deliver(
+    notification: Mapping[str, Any],
+    message: dict[str, Any],
+    fetched: FetchedMail | None = None,
+) -> None:
+    """Dispatch one inbound message: ``fetched`` when it was read for this notification."""
+    if fetched is None or fetched.sns_message_id != notification["MessageId"]:
+        fetched = before_transaction(notification, message)
+    dispatch_fetched(fetched)

@@ -164,7 +164,7 @@ class SESEventWebhookView(EventHooks, View):
             done = self.queue_once(notification, message)
         else:
             if dispatch.event_hook(message) == dispatch.RECEIVED_HOOK:
-                received.before_transaction(notification, message)
+                self.prefetched_mail = received.before_transaction(notification, message)
             done = self.process_once(notification, message, self.get_event_handler(message))
         if not done:
             logger.info(
