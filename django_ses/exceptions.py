@@ -14,9 +14,12 @@ raised ``from`` the original error::
     ├── InvalidAddress (also a ValueError)         an address typed in the admin or a command
     ├── SESClientSetupError                        botocore could not build the request
     ├── SESConnectionError                         network failure or timeout
+    │   ├── SESConnectFailedError                  nothing reached SES (refused, DNS, TLS…)
+    │   └── SESNoAnswerError                       sent, but no answer (read timeout…)
     ├── StatsError                                 statistics, quota or identities unavailable
     └── SESAPIError (also botocore ClientError)    SES answered with an error
         ├── ThrottledError
+        │   └── DailyQuotaExceededError            the 24-hour sending quota is spent
         ├── MessageRejectedError
         ├── SendingPausedError
         ├── ConfigurationError
@@ -57,7 +60,8 @@ from typing import Any, ClassVar
 import botocore.exceptions
 from django.core.exceptions import ImproperlyConfigured
 
-from django_ses.aws.errors import ErrorCategory, category_of, error_code, http_status
+from django_ses.aws.errors import ErrorCategory, categorize, http_status
+from django_ses.aws.network import failure_phase
 
 __all__ = [
     "BatchAbortedError",
@@ -67,6 +71,7 @@ __all__ = [
     "DKIMError",
     "DKIMKeyError",
     "DKIMNotInstalledError",
+    "DailyQuotaExceededError",
     "DeliveryInProgressError",
     "InboundError",
     "InboundTransientError",
@@ -81,8 +86,10 @@ __all__ = [
     "S3TransientError",
     "SESAPIError",
     "SESClientSetupError",
+    "SESConnectFailedError",
     "SESConnectionError",
     "SESError",
+    "SESNoAnswerError",
     "SESServerError",
     "SNSMessageError",
     "SendingPausedError",
@@ -101,6 +108,9 @@ class SESError(Exception):
     """Base class of every error raised by the sending backend."""
 
     outcome: ClassVar[str] = "failed"
+    #: True when no further call can succeed now (the daily quota is spent):
+    #: the rest of a ``send_messages()`` batch is not attempted.
+    stops_sending: ClassVar[bool] = False
 
     @property
     def ses_code(self) -> str | None:
@@ -194,10 +204,29 @@ class SESClientSetupError(SESError):
 class SESConnectionError(SESError):
     """The request failed on the network (connection dropped, timeout…).
 
-    SES may or may not have received it: the outcome is ``"unknown"``.
+    SES may or may not have received it: the outcome is ``"unknown"``, unless
+    it is the subclass :class:`SESConnectFailedError`.
     """
 
     outcome: ClassVar[str] = "unknown"
+
+
+class SESConnectFailedError(SESConnectionError):
+    """Nothing reached SES: the connection was refused or reset before the request was read,
+    the name did not resolve, the connection or the TLS handshake failed.
+
+    botocore retried it (with backoff) before giving up; the outcome is ``"failed"``.
+    """
+
+    outcome: ClassVar[str] = "failed"
+
+
+class SESNoAnswerError(SESConnectionError):
+    """The request was written but no answer came (a read timeout, a connection closed).
+
+    SES may have accepted the message: it was not sent again, by botocore or by
+    django_ses. The outcome is ``"unknown"``.
+    """
 
 
 class SESAPIError(SESError, botocore.exceptions.ClientError):
@@ -243,6 +272,18 @@ class ThrottledError(SESAPIError):
     """SES refused the call because of the sending rate or the daily quota."""
 
 
+class DailyQuotaExceededError(ThrottledError):
+    """SES refused the call: the account's 24-hour sending quota is spent.
+
+    SES's ``Throttling`` answer "Daily message quota exceeded". Retrying cannot
+    help until the 24-hour window moves on: botocore does not retry it, and no
+    further message of the same ``send_messages()`` call is attempted (each
+    gets this error, status ``"failed"``).
+    """
+
+    stops_sending: ClassVar[bool] = True
+
+
 class MessageRejectedError(SESAPIError):
     """SES rejected the message (for example: it contains a virus, or an unverified address)."""
 
@@ -260,9 +301,10 @@ class ConfigurationError(SESAPIError):
 
 
 class SESServerError(SESAPIError):
-    """SES failed with a server error (HTTP 5xx); the outcome is ``"unknown"``."""
+    """SES failed with a server error (HTTP 5xx) and did not accept the message.
 
-    outcome: ClassVar[str] = "unknown"
+    botocore retried it (with backoff) before giving up; the outcome is ``"failed"``.
+    """
 
 
 # ---------------------------------------------------------------- reporting
@@ -286,6 +328,7 @@ class StatsError(SESError):
 #: The exception of each :class:`~django_ses.aws.errors.ErrorCategory` an SES answer can have.
 _API_ERRORS: dict[ErrorCategory, type[SESAPIError]] = {
     ErrorCategory.THROTTLED: ThrottledError,
+    ErrorCategory.DAILY_QUOTA: DailyQuotaExceededError,
     ErrorCategory.REJECTED: MessageRejectedError,
     ErrorCategory.SENDING_PAUSED: SendingPausedError,
     ErrorCategory.NOT_CONFIGURED: ConfigurationError,
@@ -303,22 +346,19 @@ def from_botocore_error(error: Exception) -> SESError | None:
     if isinstance(error, SESError):
         return error
     if isinstance(error, botocore.exceptions.ClientError):
-        category = category_of(error_code(error))
+        category = categorize(error)
         kind = _API_ERRORS.get(category) if category else None
         if kind is None:
             kind = SESServerError if http_status(error) >= 500 else SESAPIError
         return kind(error.response, error.operation_name)
-    if isinstance(
-        error,
-        (
-            botocore.exceptions.EndpointConnectionError,
-            botocore.exceptions.ConnectionError,
-            botocore.exceptions.ConnectionClosedError,
-            botocore.exceptions.ReadTimeoutError,
-            botocore.exceptions.ConnectTimeoutError,
-        ),
-    ):
-        return SESConnectionError(f"Could not reach SES: {error}")
+    phase = failure_phase(error)
+    if phase == "before":
+        return SESConnectFailedError(f"Could not reach SES (nothing was sent): {error}")
+    if phase == "after":
+        return SESNoAnswerError(
+            f"SES did not answer; it may have accepted the message, which was not sent "
+            f"again: {error}"
+        )
     if isinstance(error, botocore.exceptions.BotoCoreError):
         return SESClientSetupError(f"Could not build the SES request: {error}")
     return None

@@ -12,7 +12,10 @@ the proxy:
 * can answer an operation itself (``respond(...)``) for the APIs moto's server
   lacks (SES v2 ``GetAccount``, the suppression list…), speaking the real wire
   protocol of that service;
-* can inject AWS errors (``fail(...)``) and dropped connections (``drop(...)``).
+* can inject AWS errors (``fail(...)``), connections closed after the request
+  was read (``drop(...)``), connections reset before it reached moto
+  (``reset_connection(...)``) and answers slower than the client's read timeout
+  (``slow(...)``: moto accepts the request, the answer comes late).
 
 Nothing here patches boto3 or django_ses: the package under test only sees an
 endpoint URL.
@@ -23,6 +26,8 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import socket
+import struct
 import threading
 import time
 import urllib.parse
@@ -57,6 +62,8 @@ class Call:
     operation: str  # "SendRawEmail", "SendEmail", "GetAccount", … ("" when unknown)
     received_at: float  # time.monotonic() when the request arrived
     params: dict[str, Any] = field(default_factory=dict)
+    raw_path: str = ""  # path and query, as received
+    forward_headers: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def json(self) -> Any:
@@ -65,6 +72,7 @@ class Call:
 
 Response = tuple[int, dict[str, str], bytes]
 DROP = (-1, {}, b"")  # close the connection without answering
+RESET = (-2, {}, b"")  # abort the connection with a TCP reset
 
 
 @dataclass
@@ -188,8 +196,30 @@ class LocalAWS:
         )
 
     def drop(self, service: str, operation: str, times: int | None = None) -> None:
-        """Close the connection without an answer (a network failure)."""
+        """Close the connection without an answer, after reading the request.
+
+        moto never sees the request, but the client cannot know that: to it,
+        the request was written and may have been processed.
+        """
         self.respond(service, operation, lambda call: DROP, times)
+
+    def reset_connection(self, service: str, operation: str, times: int | None = None) -> None:
+        """Abort the connection with a TCP reset; the request never reaches moto."""
+        self.respond(service, operation, lambda call: RESET, times)
+
+    def slow(self, service: str, operation: str, seconds: float, times: int | None = None) -> None:
+        """moto processes the request; its answer is sent ``seconds`` later.
+
+        With a client ``read_timeout`` below ``seconds``, SES accepted the message
+        but the client never learns it.
+        """
+
+        def late(call: Call) -> Response:
+            answer = self._forward(call.method, call.raw_path, call.forward_headers, call.body)
+            time.sleep(seconds)
+            return answer
+
+        self.respond(service, operation, late, times)
 
     # -- internals -------------------------------------------------------------------
     def _identify(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Call:
@@ -238,6 +268,7 @@ class LocalAWS:
             operation=operation,
             received_at=time.monotonic(),
             params=params,
+            raw_path=path,
         )
 
     def _take_rule(self, call: Call) -> _Rule | None:
@@ -336,13 +367,22 @@ def _make_handler(aws: LocalAWS) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
             call = aws._identify(self.command, self.path, headers, body)
+            fwd_headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
+            call.forward_headers = fwd_headers
             rule = aws._take_rule(call)
             if rule is not None:
                 status, out_headers, data = rule.responder(call)
             else:
-                fwd_headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
                 status, out_headers, data = aws._forward(self.command, self.path, fwd_headers, body)
             if status == DROP[0]:
+                self.close_connection = True
+                return
+            if status == RESET[0]:
+                # SO_LINGER 0: close() sends a reset, not a FIN.
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.connection.close()
                 self.close_connection = True
                 return
             self.send_response(status)

@@ -18,6 +18,7 @@ from django_ses import SESBackend
 from django_ses.exceptions import (
     BatchAbortedError,
     ConfigurationError,
+    DailyQuotaExceededError,
     InvalidMessageError,
     MessageRejectedError,
     MessageTooLargeError,
@@ -44,7 +45,7 @@ def message(subject: str = "Hello", sender: str = "sender@example.com", **kwargs
 
 V1_ERRORS = [
     ("Throttling", "Maximum sending rate exceeded.", 400, ThrottledError),
-    ("Throttling", "Daily message quota exceeded.", 400, ThrottledError),
+    ("Throttling", "Daily message quota exceeded.", 400, DailyQuotaExceededError),
     ("MessageRejected", "Email address is not verified.", 400, MessageRejectedError),
     ("AccountSendingPausedException", "Sending paused.", 400, SendingPausedError),
     ("ConfigurationSetSendingPausedException", "Set paused.", 400, SendingPausedError),
@@ -113,14 +114,15 @@ def test_code_written_for_django_ses_still_catches_client_error(aws, ses_identit
     assert caught.operation_name == "SendRawEmail"
 
 
-def test_a_server_error_leaves_the_outcome_unknown(aws, ses_identity):
+def test_a_server_error_is_a_failed_outcome(aws, ses_identity):
+    # Issue 9: a 5xx means SES did not accept the message (botocore retries it).
     aws.fail("ses", "SendRawEmail", "InternalFailure", "Try again.", status=500)
     msg = message()
 
     with pytest.raises(SESServerError):
         backend().send_messages([msg])
 
-    assert msg.ses_status.status == "unknown"
+    assert msg.ses_status.status == "failed"
 
 
 def test_a_dropped_connection_is_a_connection_error_with_an_unknown_outcome(aws, ses_identity):
@@ -142,7 +144,8 @@ def test_an_unreachable_endpoint_is_a_connection_error():
     with pytest.raises(SESConnectionError):
         backend(aws_region_endpoint="http://127.0.0.1:9").send_messages([msg])
 
-    assert msg.ses_status.status == "unknown"
+    # Issue 9: a refused connection reached nothing, so the message certainly failed.
+    assert msg.ses_status.status == "failed"
 
 
 def test_botocore_retries_a_throttled_call_when_retries_are_on(aws, ses_identity):

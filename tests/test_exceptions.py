@@ -65,7 +65,7 @@ def test_local_failures_are_not_client_errors():
 
 def test_outcomes_say_whether_the_message_may_have_reached_ses():
     assert SESConnectionError.outcome == "unknown"
-    assert SESServerError.outcome == "unknown"
+    assert SESServerError.outcome == "failed"  # issue 9: a 5xx did not accept the message
     for kind in (MessageRejectedError, ThrottledError, InvalidMessageError, SESClientSetupError):
         assert kind.outcome == "failed"
 

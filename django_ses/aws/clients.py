@@ -18,9 +18,11 @@ import boto3
 from botocore.config import Config
 
 from django_ses import caches
+from django_ses.aws import retries
 from django_ses.conf import get_setting
 
 __all__ = [
+    "SENDING_SERVICES",
     "ClientSettings",
     "ServiceName",
     "SessionLike",
@@ -114,14 +116,28 @@ def create_session(settings: ClientSettings) -> Any:
     )
 
 
+#: The services that send mail: their clients get the retry policy of :mod:`django_ses.aws.retries`.
+SENDING_SERVICES: frozenset[ServiceName] = frozenset({"ses", "sesv2"})
+
+
 def build_client(session: SessionLike, settings: ClientSettings) -> Any:
-    """A client for ``settings.service_name`` from ``session``."""
+    """A client for ``settings.service_name`` from ``session``.
+
+    An SES client retries with botocore's standard mode unless
+    ``settings.config`` says otherwise, and never resends a message whose
+    request was written (:mod:`django_ses.aws.retries`).
+    """
     kwargs: dict[str, Any] = {"region_name": settings.region_name}
     if settings.endpoint_url:
         kwargs["endpoint_url"] = settings.endpoint_url
-    if settings.config is not None:
-        kwargs["config"] = settings.config
-    return session.client(settings.service_name, **kwargs)
+    sending = settings.service_name in SENDING_SERVICES
+    config = retries.client_config(settings.config) if sending else settings.config
+    if config is not None:
+        kwargs["config"] = config
+    client = session.client(settings.service_name, **kwargs)
+    if sending:
+        retries.guard_sends(client)
+    return client
 
 
 def with_timeouts(

@@ -19,10 +19,12 @@ from typing import Any
 __all__ = [
     "ALREADY_EXISTS",
     "ERROR_CODES",
+    "MESSAGE_CATEGORIES",
     "NOT_FOUND",
     "S3_BODYLESS_ERRORS",
     "ErrorCategory",
     "categorize",
+    "categorize_response",
     "category_of",
     "error_code",
     "error_message",
@@ -36,6 +38,8 @@ class ErrorCategory(enum.Enum):
 
     #: Too many requests (the send rate, an API rate): retry later, through the throttle.
     THROTTLED = "throttled"
+    #: The account's 24-hour sending quota is spent: no retry helps until the window moves.
+    DAILY_QUOTA = "daily_quota"
     #: SES refused this message for good (``MessageRejected``).
     REJECTED = "rejected"
     #: Sending is paused for the account or the configuration set.
@@ -116,6 +120,15 @@ S3_BODYLESS_ERRORS: Mapping[str, str] = {
     "400": "bad request",
 }
 
+#: (category of the code, words of the message) -> the category of that answer.
+#: SES answers both limits with the same code; its documentation names the two
+#: messages ("Errors related to the sending quotas for your Amazon SES account"):
+#: "Daily message quota exceeded" and "Maximum sending rate exceeded" (which
+#: stays THROTTLED). Matched case-insensitively anywhere in the message.
+MESSAGE_CATEGORIES: Mapping[tuple[ErrorCategory, str], ErrorCategory] = {
+    (_C.THROTTLED, "daily message quota exceeded"): _C.DAILY_QUOTA,
+}
+
 #: Categories a retry can cure.
 RETRYABLE: frozenset[ErrorCategory] = frozenset(
     {_C.THROTTLED, _C.TRANSIENT, _C.EXPIRED_CREDENTIALS}
@@ -133,25 +146,32 @@ def _response(error: Any) -> Mapping[str, Any]:
     return response if isinstance(response, Mapping) else {}
 
 
-def error_code(error: Any) -> str:
-    """The AWS error code of a botocore ``ClientError`` (``""`` for other errors)."""
-    info = _response(error).get("Error") or {}
-    return str(info.get("Code") or "") if isinstance(info, Mapping) else ""
+def _error_field(response: Mapping[str, Any], name: str) -> str:
+    info = response.get("Error") or {}
+    return str(info.get(name) or "") if isinstance(info, Mapping) else ""
 
 
-def error_message(error: Any) -> str:
-    """The AWS error message of a botocore ``ClientError`` (``""`` for other errors)."""
-    info = _response(error).get("Error") or {}
-    return str(info.get("Message") or "") if isinstance(info, Mapping) else ""
-
-
-def http_status(error: Any) -> int:
-    """The HTTP status of the AWS answer, or 0 when there was none."""
-    metadata = _response(error).get("ResponseMetadata") or {}
+def _http_status(response: Mapping[str, Any]) -> int:
+    metadata = response.get("ResponseMetadata") or {}
     try:
         return int(metadata.get("HTTPStatusCode") or 0) if isinstance(metadata, Mapping) else 0
     except (TypeError, ValueError):
         return 0
+
+
+def error_code(error: Any) -> str:
+    """The AWS error code of a botocore ``ClientError`` (``""`` for other errors)."""
+    return _error_field(_response(error), "Code")
+
+
+def error_message(error: Any) -> str:
+    """The AWS error message of a botocore ``ClientError`` (``""`` for other errors)."""
+    return _error_field(_response(error), "Message")
+
+
+def http_status(error: Any) -> int:
+    """The HTTP status of the AWS answer, or 0 when there was none."""
+    return _http_status(_response(error))
 
 
 def category_of(code: str) -> ErrorCategory | None:
@@ -159,17 +179,29 @@ def category_of(code: str) -> ErrorCategory | None:
     return ERROR_CODES.get(code)
 
 
+def categorize_response(response: Mapping[str, Any]) -> ErrorCategory | None:
+    """The category of a parsed AWS error answer (the ``response`` of a ``ClientError``).
+
+    Its code's category, refined by the message (:data:`MESSAGE_CATEGORIES`);
+    for a code the table does not list, by HTTP status (5xx, 429); else ``None``.
+    """
+    category = category_of(_error_field(response, "Code"))
+    if category is None:
+        status = _http_status(response)
+        if status == 429:
+            category = _C.THROTTLED
+        elif status >= 500:
+            category = _C.TRANSIENT
+    message = _error_field(response, "Message").casefold()
+    for (base, words), refined in MESSAGE_CATEGORIES.items():
+        if category is base and words in message:
+            return refined
+    return category
+
+
 def categorize(error: Any) -> ErrorCategory | None:
-    """The category of an AWS error: its code's, else by HTTP status (5xx, 429), else ``None``."""
-    category = category_of(error_code(error))
-    if category is not None:
-        return category
-    status = http_status(error)
-    if status == 429:
-        return _C.THROTTLED
-    if status >= 500:
-        return _C.TRANSIENT
-    return None
+    """The category of an AWS error (see :func:`categorize_response`); ``None`` for others."""
+    return categorize_response(_response(error))
 
 
 def is_retryable(error: Any) -> bool:

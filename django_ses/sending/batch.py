@@ -149,6 +149,14 @@ def _send_all(
         error = outcome.status.error
         if error is None:
             continue
+        if isinstance(error, SESError) and error.stops_sending:
+            # The daily quota is spent: no further call can succeed now.
+            for rest, _ in sendable[index + 1 :]:
+                yield failed(rest, error)
+            if fail_silently:
+                logger.warning("django_ses: messages not sent: %s", error)
+                return
+            raise error from error.__cause__
         if isinstance(error, SESError) and fail_silently:
             logger.warning("django_ses: message not sent: %s", error)
             continue
