@@ -231,18 +231,17 @@ def written_values(name: str) -> list[tuple[str, Any]]:
     ]
 
 
-def get_setting(name: str, default: Any = _MISSING, *, fallbacks: tuple[str, ...] = ()) -> Any:
+def get_setting(name: str) -> Any:
     """The value of the django_ses setting ``name``: set value, coerced, else its default.
 
     An alias is used when the name itself is not set. A value set to ``None``
     stays ``None`` (``AWS_SES_AUTO_THROTTLE = None`` turns throttling off); a
     coercion that turns a value into ``None`` (a blank string) gives the default.
-
-    ``default`` and ``fallbacks`` are only for names outside :data:`SETTINGS`
-    (Django's own settings); a django_ses setting takes both from the table.
+    Django's own settings that django_ses reads (``EMAIL_BACKEND``, ``MAILERS``)
+    are not in :data:`SETTINGS`: they come as set, else ``None``.
     """
     if name not in SETTINGS:
-        return _other_setting(name, None if default is _MISSING else default, fallbacks)
+        return getattr(django_settings, name, None)
     setting = SETTINGS[name]
     for candidate in setting.names:
         value = getattr(django_settings, candidate, _MISSING)
@@ -254,15 +253,6 @@ def get_setting(name: str, default: Any = _MISSING, *, fallbacks: tuple[str, ...
                 return setting.default
         return value
     return setting.default
-
-
-def _other_setting(name: str, default: Any, fallbacks: tuple[str, ...]) -> Any:
-    """A setting that is not django_ses's own (``MAILERS``, ``EMAIL_BACKEND``…)."""
-    for candidate in (name, *fallbacks):
-        value = getattr(django_settings, candidate, _MISSING)
-        if value is not _MISSING:
-            return value
-    return default
 
 
 class SesSettings:
