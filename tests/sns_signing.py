@@ -24,15 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 NOTIFICATION_KEYS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
-SUBSCRIPTION_KEYS = (
-    "Message",
-    "MessageId",
-    "SubscribeURL",
-    "Timestamp",
-    "Token",
-    "TopicArn",
-    "Type",
-)
+# Amazon's order for confirmations: NOTIFICATION_KEYS without Subject, plus the two below.
+SUBSCRIPTION_KEYS = tuple(sorted({*NOTIFICATION_KEYS} - {"Subject"} | {"SubscribeURL", "Token"}))
 
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:ses-events"
 CERT_URL = (
