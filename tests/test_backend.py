@@ -506,6 +506,36 @@ def test_aws_session_profile_reads_the_named_profile(aws, ses_identity, tmp_path
     assert credential_of(aws.calls("ses", "SendRawEmail")[0]) == "AKIAPROFILE"
 
 
+@pytest.mark.parametrize(
+    "profile_setting", ["AWS_SESSION_PROFILE", "AWS_SES_SESSION_PROFILE", "keyword"]
+)
+def test_a_profile_wins_over_keys_set_beside_it_as_in_django_ses(
+    aws, ses_identity, tmp_path, monkeypatch, profile_setting
+):
+    credentials = tmp_path / "credentials"
+    credentials.write_text(
+        "[mailer]\naws_access_key_id = AKIAPROFILE\naws_secret_access_key = secret\n"
+    )
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    keys = {"AWS_ACCESS_KEY_ID": "AKIAKEYS", "AWS_SECRET_ACCESS_KEY": "keys-secret"}
+    if profile_setting == "keyword":
+        with override_settings(**keys):
+            SESBackend(aws_session_profile="mailer").send_messages([message()])
+    else:
+        with override_settings(**keys, **{profile_setting: "mailer"}):
+            SESBackend().send_messages([message()])
+
+    assert credential_of(aws.calls("ses", "SendRawEmail")[0]) == "AKIAPROFILE"
+
+
+def test_a_control_character_in_the_subject_is_refused_before_any_call(aws, ses_identity):
+    with pytest.raises(InvalidMessageError, match=r"'Subject'.*control character"):
+        SESBackend().send_messages([message(subject="Invoice\x00 42")])
+
+    assert aws.calls("ses", "SendRawEmail") == []
+
+
 @override_settings(AWS_SES_SESSION_TOKEN="session-token-value")
 def test_session_token_is_sent(aws, ses_identity):
     SESBackend().send_messages([message()])

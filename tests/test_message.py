@@ -304,3 +304,26 @@ def test_render_mime_writes_the_configuration_set_header_once_with_the_given_val
 def test_render_mime_refuses_a_configuration_set_name_with_a_line_break():
     with pytest.raises(InvalidMessageError, match="configuration set name"):
         render_mime(make(), configuration_set="set\r\nBcc: victim@example.com")
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x01", "\x1b", "\x7f", "\x0b"])
+def test_render_mime_refuses_a_control_character_in_a_header_value_naming_it(character):
+    with pytest.raises(InvalidMessageError, match=r"'X-Note'.*control character"):
+        render_mime(make(headers={"X-Note": f"one{character}two"}))
+
+
+def test_render_mime_refuses_a_control_character_in_the_subject():
+    message = make()
+    message.subject = "Hello\x00world"
+    with pytest.raises(InvalidMessageError, match=r"'Subject'.*control character"):
+        render_mime(message)
+
+
+def test_render_mime_keeps_tabs_and_encodes_unicode_separators():
+    message = make(headers={"X-Note": "a\tb"})
+    message.subject = "line\u2028separator\u0085next"
+    raw = render_mime(message)
+    assert b"\x00" not in raw and "\u2028".encode() not in raw
+    parsed = parse(raw)
+    assert parsed["X-Note"] == "a\tb"
+    assert "separator" in str(parsed["Subject"])

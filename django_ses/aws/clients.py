@@ -103,11 +103,16 @@ def settings_for_service(
 
 
 def create_session(settings: ClientSettings) -> Any:
-    """A new boto3 session with the configured credentials or profile.
+    """A new boto3 session with the configured profile, else the configured credentials.
 
-    Unset credentials fall through to boto3's usual chain (environment, shared
-    files, instance and container roles).
+    A profile wins over keys set beside it, as in django-ses: with
+    ``AWS_SESSION_PROFILE`` (or ``AWS_SES_SESSION_PROFILE``, or the
+    ``aws_session_profile`` keyword) set, the session is built from the profile
+    alone. Unset credentials fall through to boto3's usual chain (environment,
+    shared files, instance and container roles).
     """
+    if settings.profile_name:
+        return boto3.session.Session(profile_name=settings.profile_name)
     return boto3.session.Session(
         aws_access_key_id=settings.access_key_id or None,
         aws_secret_access_key=settings.secret_access_key or None,

@@ -74,6 +74,9 @@ _SINGLETON_HEADERS = frozenset(
     }
 )
 
+# C0 controls other than tab, and DEL: never sent raw in a header (RFC 5322 section 2.2).
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
 _DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _QUOTED_LOCAL = re.compile(r'"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*"')
 _DOMAIN_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
@@ -198,8 +201,13 @@ def configuration_set_header(message: EmailMessage) -> str | None:
 
 def _header_value_problem(value: Any) -> str | None:
     text = value if isinstance(value, str) else None
-    if text is not None and ("\r" in text or "\n" in text):
+    if text is None:
+        return None
+    if "\r" in text or "\n" in text:
         return "contains a line break (CR or LF)"
+    control = _CONTROL_CHARACTER.search(text)
+    if control:
+        return f"contains the control character {control.group()!r}"
     return None
 
 
@@ -269,6 +277,9 @@ def render_mime(
     Raises :class:`InvalidMessageError` for an invalid header name or value and
     for a header that may appear only once but appears twice.
     """
+    problem = _header_value_problem(message.subject)
+    if problem:
+        raise InvalidMessageError(f"Invalid value for header 'Subject': it {problem}.")
     clone = copy.copy(message)
     clone.extra_headers = _sendable_headers(message, configuration_set)
     if to is not None:
