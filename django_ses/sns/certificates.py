@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 CERT_FETCH_TIMEOUT = (3.05, 5.0)  # connect, read (seconds)
-CERT_MAX_BYTES = 64 * 1024
+CERT_MAX_BYTES = 10 * 1024  # one PEM certificate; SNS's are under 2 KB
 CERT_CACHE_TTL = 6 * 60 * 60.0
 CERT_FAILURE_TTL = 10.0
 CERT_CACHE_MAX_ENTRIES = 32
@@ -109,7 +109,9 @@ def check_certificate_url(url: object) -> str:
     The rule: ``https``, host ``sns.<region>.amazonaws.com`` or
     ``sns.<region>.amazonaws.com.cn``, no port, user info, query or fragment,
     and a path ending in ``.pem``. When trusted domains are configured, the
-    host must also be in one of them. Raises :class:`UntrustedSNSMessage`.
+    host must also be in one of them. The URL is returned with its host
+    lower-cased (the one URL fetched and cached). Raises
+    :class:`UntrustedSNSMessage`.
     """
     if not isinstance(url, str) or not url.isprintable() or any(c.isspace() for c in url):
         raise UntrustedSNSMessage("SigningCertURL is not a URL")
@@ -118,7 +120,8 @@ def check_certificate_url(url: object) -> str:
         raise UntrustedSNSMessage("SigningCertURL is not https")
     if "@" in parts.netloc or ":" in parts.netloc:
         raise UntrustedSNSMessage("SigningCertURL has user info or a port")
-    if not is_sns_certificate_host(parts.netloc):
+    host = parts.netloc.lower()  # DNS names are case-insensitive; nothing else is folded
+    if not is_sns_certificate_host(host):
         raise UntrustedSNSMessage("SigningCertURL is not on an SNS host")
     if "?" in url or "#" in url:
         raise UntrustedSNSMessage("SigningCertURL has a query or fragment")
@@ -131,9 +134,9 @@ def check_certificate_url(url: object) -> str:
     ):
         raise UntrustedSNSMessage("SigningCertURL does not name a .pem file")
     domains = trusted_cert_domains()
-    if domains is not None and not _host_in_domains(parts.netloc, domains):
+    if domains is not None and not _host_in_domains(host, domains):
         raise UntrustedSNSMessage("SigningCertURL host is not in the trusted domains")
-    return url
+    return urllib.parse.urlunsplit(("https", host, parts.path, "", ""))
 
 
 # -- the cache -------------------------------------------------------------------------
@@ -223,9 +226,15 @@ def _download(url: str) -> bytes:
     return bytes(body)
 
 
+#: The whole body: one PEM certificate, nothing around it.
+_ONE_PEM_CERTIFICATE = re.compile(
+    rb"-----BEGIN CERTIFICATE-----\r?\n(?:[A-Za-z0-9+/=]{1,76}\r?\n)+-----END CERTIFICATE-----"
+)
+
+
 def _load_certificate(pem: bytes) -> Certificate:
     parts = crypto()
-    if pem.count(b"-----BEGIN CERTIFICATE-----") != 1:
+    if _ONE_PEM_CERTIFICATE.fullmatch(pem.strip()) is None:
         raise CertificateFetchError("the response is not exactly one PEM certificate")
     try:
         certificates = parts.x509.load_pem_x509_certificates(pem)
