@@ -94,18 +94,12 @@ VALUES: dict[str, type | tuple[type, ...]] = {
     "urlpatterns": list,
     "SES_REGEX_CERT_URL": re.Pattern,
     "SES_REGEX_SNS_ENDPOINT_HOST": re.Pattern,
-    **dict.fromkeys(
-        [
-            "message_sent",
-            "bounce_received",
-            "complaint_received",
-            "delivery_received",
-            "send_received",
-            "open_received",
-            "click_received",
-        ],
-        Signal,
-    ),
+    # Every name of django_ses.signals but the two handlers is a Signal.
+    **{
+        name: Signal
+        for name in DJANGO_SES_4_8_2["django_ses.signals"]
+        if not name.endswith("_handler")
+    },
 }
 
 NAMES = [(module, name) for module, names in DJANGO_SES_4_8_2.items() for name in names]
