@@ -529,20 +529,6 @@ def test_a_profile_wins_over_keys_set_beside_it_as_in_django_ses(
     assert credential_of(aws.calls("ses", "SendRawEmail")[0]) == "AKIAPROFILE"
 
 
-def test_a_project_mime_version_reaches_ses_once(aws, ses_identity):
-    SESBackend().send_messages([message(headers={"MIME-Version": "1.0"})])
-
-    assert parse(v1_raw(aws.calls("ses", "SendRawEmail")[0])).get_all("MIME-Version") == ["1.0"]
-
-
-def test_two_spellings_of_list_unsubscribe_are_refused_before_any_call(aws, ses_identity):
-    headers = {"List-Unsubscribe": "<mailto:a@example.com>", "list-unsubscribe": "<mailto:b@x>"}
-    with pytest.raises(InvalidMessageError, match="more than one List-Unsubscribe"):
-        SESBackend().send_messages([message(headers=headers)])
-
-    assert aws.calls("ses", "SendRawEmail") == []
-
-
 def test_a_control_character_in_the_subject_is_refused_before_any_call(aws, ses_identity):
     with pytest.raises(InvalidMessageError, match=r"'Subject'.*control character"):
         SESBackend().send_messages([message(subject="Invoice\x00 42")])

@@ -327,26 +327,3 @@ def test_render_mime_keeps_tabs_and_encodes_unicode_separators():
     parsed = parse(raw)
     assert parsed["X-Note"] == "a\tb"
     assert "separator" in str(parsed["Subject"])
-
-
-@pytest.mark.parametrize(
-    ("name", "value"),
-    [
-        ("Content-Type", 'text/plain; charset="utf-8"; format="flowed"'),
-        ("MIME-Version", "1.0"),
-        ("Content-Transfer-Encoding", "8bit"),
-        ("List-Unsubscribe", "<mailto:unsubscribe@example.com>"),
-    ],
-)
-def test_render_mime_carries_a_project_single_value_header_once_with_its_value(name, value):
-    parsed = parse(render_mime(make(headers={name: value})))
-    assert parsed.get_all(name) == [value]
-
-
-def test_render_mime_refuses_two_spellings_of_a_single_value_header():
-    headers = {
-        "List-Unsubscribe": "<mailto:a@example.com>",
-        "list-unsubscribe": "<mailto:b@example.com>",
-    }
-    with pytest.raises(InvalidMessageError, match="'List-Unsubscribe' and 'list-unsubscribe'"):
-        render_mime(make(headers=headers))

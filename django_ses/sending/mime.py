@@ -74,18 +74,6 @@ _SINGLETON_HEADERS = frozenset(
     }
 )
 
-# Headers a message carries at most once beyond RFC 5322's: a project's value
-# replaces the one Django writes.
-_SINGLE_VALUE_HEADERS = frozenset(
-    {
-        "content-type",
-        "mime-version",
-        "content-transfer-encoding",
-        "list-unsubscribe",
-        "list-unsubscribe-post",
-    }
-)
-
 # C0 controls other than tab, and DEL: never sent raw in a header (RFC 5322 section 2.2).
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
@@ -245,33 +233,12 @@ def _sendable_headers(message: EmailMessage, configuration_set: str | None) -> d
         if problem:
             raise InvalidMessageError(f"Invalid value for header {name!r}: it {problem}.")
         headers[name] = value
-    _check_case_duplicates(headers)
     if configuration_set:
         problem = _header_value_problem(configuration_set)
         if problem:
             raise InvalidMessageError(f"The configuration set name {problem}.")
         headers[CONFIGURATION_SET_HEADER] = configuration_set
     return headers
-
-
-def _check_case_duplicates(headers: dict[str, Any]) -> None:
-    seen: dict[str, str] = {}
-    for name in headers:
-        key = str(name).lower()
-        if key in seen and (key in _SINGLETON_HEADERS or key in _SINGLE_VALUE_HEADERS):
-            raise InvalidMessageError(
-                f"The message would have more than one {seen[key]} header: extra_headers "
-                f"sets {seen[key]!r} and {name!r}; keep one spelling."
-            )
-        seen[key] = str(name)
-
-
-def _replace_single_value_headers(mime: Any, headers: dict[str, Any]) -> None:
-    """Django (before 6.0) appends a project's Content-Type, MIME-Version…: keep only it."""
-    for name, value in headers.items():
-        if str(name).lower() in _SINGLE_VALUE_HEADERS and len(mime.get_all(name, [])) > 1:
-            del mime[name]
-            mime[name] = value
 
 
 def _build(message: EmailMessage) -> Any:
@@ -321,7 +288,6 @@ def render_mime(
         clone.cc = list(cc)
     try:
         mime = _build(clone)
-        _replace_single_value_headers(mime, clone.extra_headers)
         raw = _serialize(mime)
     except InvalidMessageError:
         raise
@@ -334,9 +300,7 @@ def render_mime(
         counts[key] = counts.get(key, 0) + 1
         spelling.setdefault(key, str(name))
     duplicated = sorted(
-        spelling[key]
-        for key, n in counts.items()
-        if n > 1 and (key in _SINGLETON_HEADERS or key in _SINGLE_VALUE_HEADERS)
+        spelling[key] for key, n in counts.items() if n > 1 and key in _SINGLETON_HEADERS
     )
     if duplicated:
         raise InvalidMessageError(
