@@ -699,3 +699,17 @@ def test_the_throttle_key_separates_accounts_without_revealing_the_access_key_id
     assert "AKIAEXAMPLEONE" not in one.throttle_key
     assert one.throttle_key != two.throttle_key
     assert one.throttle_key.endswith("@us-east-1")
+
+
+def test_a_project_mime_version_reaches_ses_once(aws, ses_identity):
+    SESBackend().send_messages([message(headers={"MIME-Version": "1.0"})])
+
+    assert parse(v1_raw(aws.calls("ses", "SendRawEmail")[0])).get_all("MIME-Version") == ["1.0"]
+
+
+def test_two_spellings_of_list_unsubscribe_are_refused_before_any_call(aws, ses_identity):
+    headers = {"List-Unsubscribe": "<mailto:a@example.com>", "list-unsubscribe": "<mailto:b@x>"}
+    with pytest.raises(InvalidMessageError, match="'List-Unsubscribe' and 'list-unsubscribe'"):
+        SESBackend().send_messages([message(headers=headers)])
+
+    assert aws.calls("ses", "SendRawEmail") == []

@@ -167,7 +167,7 @@ def test_render_mime_rejects_a_line_break_in_the_subject():
     [{"Subject": "second subject"}, {"Date": "Mon, 1 Jan 2024 00:00:00 +0000", "date": "x"}],
 )
 def test_render_mime_rejects_a_duplicated_singleton_header(headers):
-    with pytest.raises(InvalidMessageError, match=r"more than one|at most 1"):
+    with pytest.raises(InvalidMessageError, match=r"more than one|at most 1|only one such header"):
         render_mime(make(headers=headers))
 
 

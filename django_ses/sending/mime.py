@@ -29,6 +29,15 @@ from typing import Any, Literal
 from django.core.mail import EmailMessage
 
 from django_ses.exceptions import InvalidMessageError, MessageTooLargeError
+from django_ses.sending.headers import (
+    CONFIGURATION_SET_HEADER,
+    RESULT_KEYS,
+    duplicated_headers,
+    header_value_problem,
+    prepare_body,
+    replace_headers,
+    sendable_headers,
+)
 
 __all__ = [
     "CONFIGURATION_SET_HEADER",
@@ -47,35 +56,6 @@ Api = Literal["v1", "v2"]
 
 #: The largest raw message each API accepts, attachments included.
 SIZE_LIMITS: dict[Api, int] = {"v1": 10 * 1024 * 1024, "v2": 40 * 1024 * 1024}
-
-#: django-ses's per-message configuration set header. A value set by the
-#: project picks the ``ConfigurationSetName`` API parameter; the MIME always
-#: carries the one value the request names (SES strips it before delivery).
-CONFIGURATION_SET_HEADER = "X-SES-CONFIGURATION-SET"
-
-#: Keys the backend sets in ``extra_headers`` of a sent message (django-ses
-#: compatibility). They are results, never MIME headers.
-RESULT_KEYS = frozenset({"message_id", "request_id", "status"})
-
-# RFC 5322 section 3.6: fields that may appear at most once.
-_SINGLETON_HEADERS = frozenset(
-    {
-        "date",
-        "from",
-        "sender",
-        "reply-to",
-        "to",
-        "cc",
-        "bcc",
-        "message-id",
-        "in-reply-to",
-        "references",
-        "subject",
-    }
-)
-
-# C0 controls other than tab, and DEL: never sent raw in a header (RFC 5322 section 2.2).
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 _DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _QUOTED_LOCAL = re.compile(r'"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*"')
@@ -199,48 +179,6 @@ def configuration_set_header(message: EmailMessage) -> str | None:
     return None
 
 
-def _header_value_problem(value: Any) -> str | None:
-    text = value if isinstance(value, str) else None
-    if text is None:
-        return None
-    if "\r" in text or "\n" in text:
-        return "contains a line break (CR or LF)"
-    control = _CONTROL_CHARACTER.search(text)
-    if control:
-        return f"contains the control character {control.group()!r}"
-    return None
-
-
-def _validate_header_name(name: Any) -> None:
-    text = str(name)
-    if not text:
-        raise InvalidMessageError("Invalid header name: it is empty.")
-    bad = [ch for ch in text if not 33 <= ord(ch) <= 126 or ch == ":"]
-    if bad:
-        raise InvalidMessageError(
-            f"Invalid header name {text!r}: header names may only contain printable "
-            f"ASCII characters other than ':' (found {''.join(sorted(set(bad)))!r})."
-        )
-
-
-def _sendable_headers(message: EmailMessage, configuration_set: str | None) -> dict[str, Any]:
-    headers: dict[str, Any] = {}
-    for name, value in (message.extra_headers or {}).items():
-        if name in RESULT_KEYS or str(name).lower() == CONFIGURATION_SET_HEADER.lower():
-            continue
-        _validate_header_name(name)
-        problem = _header_value_problem(value)
-        if problem:
-            raise InvalidMessageError(f"Invalid value for header {name!r}: it {problem}.")
-        headers[name] = value
-    if configuration_set:
-        problem = _header_value_problem(configuration_set)
-        if problem:
-            raise InvalidMessageError(f"The configuration set name {problem}.")
-        headers[CONFIGURATION_SET_HEADER] = configuration_set
-    return headers
-
-
 def _build(message: EmailMessage) -> Any:
     method: Any = message.message
     try:
@@ -274,34 +212,34 @@ def render_mime(
     spelling of it in ``extra_headers`` is replaced, so the MIME and the API
     parameter never disagree. The ``message`` itself is not modified.
 
-    Raises :class:`InvalidMessageError` for an invalid header name or value and
-    for a header that may appear only once but appears twice.
+    ``MIME-Version``, ``Content-Type`` and ``Content-Transfer-Encoding`` in
+    ``extra_headers`` replace the ones Django writes (a text body is encoded
+    with the charset and the transfer encoding they name).
+
+    Raises :class:`InvalidMessageError` for an invalid header name or value,
+    for two spellings of a header that may appear only once, and for a
+    ``Content-Type`` or ``Content-Transfer-Encoding`` the message's structure
+    cannot carry.
     """
-    problem = _header_value_problem(message.subject)
+    problem = header_value_problem(message.subject)
     if problem:
         raise InvalidMessageError(f"Invalid value for header 'Subject': it {problem}.")
     clone = copy.copy(message)
-    clone.extra_headers = _sendable_headers(message, configuration_set)
+    clone.extra_headers, replacing = sendable_headers(message, configuration_set)
+    prepare_body(clone, replacing.get("Content-Type"))
     if to is not None:
         clone.to = list(to)
     if cc is not None:
         clone.cc = list(cc)
     try:
         mime = _build(clone)
+        replace_headers(mime, replacing)
         raw = _serialize(mime)
     except InvalidMessageError:
         raise
-    except (ValueError, email.errors.MessageError) as error:
+    except (ValueError, LookupError, email.errors.MessageError) as error:
         raise InvalidMessageError(f"The message cannot be encoded: {error}") from error
-    counts: dict[str, int] = {}
-    spelling: dict[str, str] = {}
-    for name in mime:
-        key = str(name).lower()
-        counts[key] = counts.get(key, 0) + 1
-        spelling.setdefault(key, str(name))
-    duplicated = sorted(
-        spelling[key] for key, n in counts.items() if n > 1 and key in _SINGLETON_HEADERS
-    )
+    duplicated = duplicated_headers(mime.keys())
     if duplicated:
         raise InvalidMessageError(
             f"The message has more than one {', '.join(duplicated)} header; each may appear "
