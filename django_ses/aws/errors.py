@@ -18,6 +18,7 @@ from typing import Any
 
 __all__ = [
     "ALREADY_EXISTS",
+    "BULK_ENTRY_ERRORS",
     "ERROR_CODES",
     "MESSAGE_CATEGORIES",
     "NOT_FOUND",
@@ -133,6 +134,34 @@ MESSAGE_CATEGORIES: Mapping[tuple[ErrorCategory, str], ErrorCategory] = {
 RETRYABLE: frozenset[ErrorCategory] = frozenset(
     {_C.THROTTLED, _C.TRANSIENT, _C.EXPIRED_CREDENTIALS}
 )
+
+#: SES v2 ``SendBulkEmail``: each entry's ``Status`` (other than ``SUCCESS``) as the
+#: (error code, message) SES gives the same failure for a single call, so one
+#: entry's refusal becomes the same typed error as a refused ``SendEmail``.
+BULK_ENTRY_ERRORS: Mapping[str, tuple[str, str]] = {
+    "MESSAGE_REJECTED": ("MessageRejected", "The message was rejected"),
+    "MAIL_FROM_DOMAIN_NOT_VERIFIED": (
+        "MailFromDomainNotVerifiedException",
+        "The MAIL FROM domain is not verified",
+    ),
+    "CONFIGURATION_SET_NOT_FOUND": (
+        "ConfigurationSetDoesNotExistException",
+        "The configuration set does not exist",
+    ),
+    "TEMPLATE_NOT_FOUND": ("NotFoundException", "The template does not exist"),
+    "ACCOUNT_SUSPENDED": ("AccountSuspendedException", "The account is suspended"),
+    "ACCOUNT_THROTTLED": ("Throttling", "Maximum sending rate exceeded"),
+    "ACCOUNT_DAILY_QUOTA_EXCEEDED": ("Throttling", "Daily message quota exceeded"),
+    "INVALID_SENDING_POOL_NAME": ("NotFoundException", "The sending pool does not exist"),
+    "ACCOUNT_SENDING_PAUSED": ("AccountSendingPausedException", "Sending is paused"),
+    "CONFIGURATION_SET_SENDING_PAUSED": (
+        "ConfigurationSetSendingPausedException",
+        "Sending is paused for the configuration set",
+    ),
+    "INVALID_PARAMETER": ("BadRequestException", "A parameter is invalid"),
+    "TRANSIENT_FAILURE": ("InternalFailure", "A transient failure"),
+    "FAILED": ("InternalFailure", "The entry failed"),
+}
 
 # ---- reporting: codes the identity and suppression-list commands answer by name.
 #: SES v2: the identity or suppressed address does not exist.

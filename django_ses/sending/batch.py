@@ -147,7 +147,8 @@ def _send_all(
         outcome = sender.send(message, payload)
         yield outcome
         error = outcome.status.error
-        if error is None:
+        if error is None or outcome.status.sent:
+            # Sent, possibly with some destinations of a bulk message refused.
             continue
         if isinstance(error, SESError) and error.stops_sending:
             # The daily quota is spent: no further call can succeed now.

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 
 from django.core.mail import EmailMessage
 
-from django_ses.exceptions import InvalidMessageError
-from django_ses.sending import dkim, mime, request
+from django_ses.exceptions import InvalidMessageError, MessageTooLargeError
+from django_ses.sending import dkim, mime, request, template
 from django_ses.sending.options import SendOptions
 from django_ses.sending.request import Envelope
 from django_ses.sending.suppression import Suppression
+from django_ses.sending.template import TemplateSpec
 
 __all__ = ["EmailPayload", "build_payload"]
 
@@ -37,6 +38,8 @@ class EmailPayload:
     tags: Mapping[str, str] = field(default_factory=dict)
     #: The recipients removed by the blacklist.
     suppressed: tuple[str, ...] = ()
+    #: A templated message: SES renders it (``raw`` is empty).
+    template: TemplateSpec | None = None
 
     def chunks(self) -> list[list[mime.Recipient]]:
         """The recipients, in groups of at most 50: one API call each."""
@@ -59,6 +62,9 @@ def build_payload(
     if not recipients:
         raise InvalidMessageError("The message has no recipients (To, Cc or Bcc).")
     allowed, suppressed = suppression.split(recipients)
+    spec = template.template_spec(message, allowed)
+    if spec is not None:
+        _check_templated(spec, options)
     to_header: list[str] | None = None
     cc_header: list[str] | None = None
     if suppressed:
@@ -72,6 +78,17 @@ def build_payload(
     )
     configuration_set = _configuration_set(message, options)
     tags = request.merge_tags(options.default_tags, getattr(message, "ses_tags", None))
+    if spec is not None:
+        return EmailPayload(
+            raw=b"",
+            recipients=tuple(allowed),
+            sender=sender,
+            envelope=envelope,
+            configuration_set=configuration_set,
+            tags=tags,
+            suppressed=suppressed,
+            template=spec,
+        )
     raw = mime.render_mime(message, to=to_header, cc=cc_header, configuration_set=configuration_set)
     if options.dkim_domain and options.dkim_key:
         raw = dkim.sign_message(
@@ -91,6 +108,23 @@ def build_payload(
         tags=tags,
         suppressed=suppressed,
     )
+
+
+def _check_templated(spec: TemplateSpec, options: SendOptions) -> None:
+    if options.api != "v2":
+        raise InvalidMessageError(
+            "SES templates are sent with the SES v2 API: set AWS_SES_USE_V2 = True "
+            "(or pass use_ses_v2=True to the backend)."
+        )
+    if options.dkim_domain and options.dkim_key:
+        raise InvalidMessageError(
+            "Manual DKIM signing (AWS_SES_DKIM_KEY) cannot sign a templated message, "
+            "which SES renders: verify the domain with Easy DKIM, which signs every message."
+        )
+    size = sum(len(a["RawContent"]) for a in spec.attachments) + len(spec.data)
+    limit = mime.SIZE_LIMITS["v2"]
+    if size > limit:
+        raise MessageTooLargeError(size, limit, "v2")
 
 
 def _configuration_set(message: EmailMessage, options: SendOptions) -> str | None:

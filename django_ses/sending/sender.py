@@ -12,14 +12,17 @@ from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
+import botocore.exceptions
 from django.core.mail import EmailMessage
 
+from django_ses.aws.errors import BULK_ENTRY_ERRORS
 from django_ses.exceptions import SESError, from_botocore_error
-from django_ses.sending import request
+from django_ses.sending import request, template_request
 from django_ses.sending.mime import Recipient
 from django_ses.sending.payload import EmailPayload
+from django_ses.sending.request import RequestParts
 from django_ses.sending.result import Outcome
-from django_ses.sending.status import FAILED, SENT, UNKNOWN, SESStatus
+from django_ses.sending.status import FAILED, SENT, UNKNOWN, DestinationStatus, SESStatus, Status
 from django_ses.sending.throttle import RateLimiter
 
 __all__ = ["ChunkAccepted", "Sender"]
@@ -70,9 +73,10 @@ class Sender:
         """Send ``payload`` (for ``message``) in calls of at most 50 recipients.
 
         Stops at the first call that fails; ``on_accepted`` is called after
-        each call SES accepted.
+        each call SES accepted (with the destinations it accepted).
         """
-        message_ids: list[str] = []
+        accepted: list[DestinationStatus] = []
+        refused: list[DestinationStatus] = []
         request_ids: list[str] = []
         http_status: int | None = None
         chunks = payload.chunks()
@@ -80,51 +84,137 @@ class Sender:
             try:
                 if self._limiter is not None:
                     self._limiter.acquire(len(chunk))
-                response = self._call(payload, chunk)
+                response, results = self._call(payload, chunk)
             except BaseException as raw_error:
                 error = _typed(raw_error)
                 typed = error if isinstance(error, SESError) else None
-                status = SESStatus(
-                    FAILED if typed is not None and typed.outcome == FAILED else UNKNOWN,
-                    message_id=message_ids[0] if message_ids else None,
-                    request_id=request_ids[0] if request_ids else _request_id(typed),
-                    error=error,
-                    message_ids=tuple(message_ids),
-                    suppressed_recipients=payload.suppressed,
-                    unsent_recipients=tuple(r.address for c in chunks[position:] for r in c),
+                status = FAILED if typed is not None and typed.outcome == FAILED else UNKNOWN
+                unsent = [r for c in chunks[position:] for r in c]
+                return Outcome(
+                    message,
+                    _status(
+                        status,
+                        accepted,
+                        [*refused, *(_destination(r, status, error=error) for r in unsent)],
+                        request_ids or [_request_id(typed) or ""],
+                        payload,
+                        error,
+                    ),
                 )
-                return Outcome(message, status)
-            message_id = str(response.get("MessageId", ""))
             metadata = response.get("ResponseMetadata", {})
-            message_ids.append(message_id)
             request_ids.append(str(metadata.get("RequestId", "")))
             http_status = http_status or metadata.get("HTTPStatusCode")
-            if on_accepted is not None:
-                on_accepted(chunk, message_id)
-        status = SESStatus(
-            SENT,
-            message_id=message_ids[0],
-            request_id=request_ids[0],
-            message_ids=tuple(message_ids),
-            suppressed_recipients=payload.suppressed,
-        )
-        return Outcome(message, status, http_status=http_status)
+            now_accepted = [d for d in results if d.status == SENT]
+            accepted.extend(now_accepted)
+            refused.extend(d for d in results if d.status != SENT)
+            if on_accepted is not None and now_accepted:
+                by_destination = {d.destination for d in now_accepted}
+                on_accepted(
+                    [r for r in chunk if r.destination in by_destination],
+                    str(now_accepted[0].message_id),
+                )
+        if not accepted:
+            first = refused[0].error if refused else None
+            return Outcome(message, _status(FAILED, accepted, refused, request_ids, payload, first))
+        first_refusal = refused[0].error if refused else None
+        result = _status(SENT, accepted, refused, request_ids, payload, first_refusal)
+        return Outcome(message, result, http_status=http_status)
 
-    def _call(self, payload: EmailPayload, chunk: list[Recipient]) -> Mapping[str, Any]:
-        if self._use_ses_v2:
-            build_params, send = request.v2_send_params, self._client.send_email
+    def _call(
+        self, payload: EmailPayload, chunk: list[Recipient]
+    ) -> tuple[Mapping[str, Any], list[DestinationStatus]]:
+        """Send one chunk; the answer, and what it says about each destination."""
+        parts: RequestParts = {
+            "sender": payload.sender,
+            "envelope": payload.envelope,
+            "configuration_set": payload.configuration_set,
+            "tags": payload.tags,
+        }
+        spec = payload.template
+        if spec is not None and spec.is_bulk:
+            response = self._client.send_bulk_email(
+                **template_request.v2_bulk_params(spec, chunk, **parts)
+            )
+            return response, _bulk_results(chunk, response)
+        if spec is not None:
+            response = self._client.send_email(
+                **template_request.v2_template_params(spec, chunk, **parts)
+            )
+        elif self._use_ses_v2:
+            response = self._client.send_email(
+                **request.v2_send_params(payload.raw, chunk, **parts)
+            )
         else:
-            build_params, send = request.v1_send_params, self._client.send_raw_email
-        params = build_params(
-            payload.raw,
-            chunk,
-            sender=payload.sender,
-            envelope=payload.envelope,
-            configuration_set=payload.configuration_set,
-            tags=payload.tags,
+            response = self._client.send_raw_email(
+                **request.v1_send_params(payload.raw, chunk, **parts)
+            )
+        message_id = str(response.get("MessageId", ""))
+        return response, [_destination(r, SENT, message_id=message_id) for r in chunk]
+
+
+def _destination(
+    recipient: Recipient,
+    status: Status,
+    *,
+    message_id: str | None = None,
+    error: BaseException | None = None,
+) -> DestinationStatus:
+    return DestinationStatus(
+        recipient.address, recipient.destination, status, message_id=message_id, error=error
+    )
+
+
+def _bulk_results(
+    chunk: Sequence[Recipient], response: Mapping[str, Any]
+) -> list[DestinationStatus]:
+    """Each destination's fate in a ``SendBulkEmail`` answer (entries are in request order)."""
+    entries = list(response.get("BulkEmailEntryResults") or ())
+    metadata = response.get("ResponseMetadata", {})
+    results: list[DestinationStatus] = []
+    for index, recipient in enumerate(chunk):
+        entry = entries[index] if index < len(entries) else {"Status": "FAILED"}
+        entry_status = str(entry.get("Status") or "FAILED")
+        if entry_status == "SUCCESS":
+            results.append(_destination(recipient, SENT, message_id=str(entry.get("MessageId"))))
+            continue
+        code, default_message = BULK_ENTRY_ERRORS.get(entry_status, ("InternalFailure", ""))
+        error_message = str(entry.get("Error") or default_message or entry_status)
+        if entry_status == "ACCOUNT_DAILY_QUOTA_EXCEEDED":
+            error_message = f"{default_message}: {error_message}"
+        error = from_botocore_error(
+            botocore.exceptions.ClientError(
+                {
+                    "Error": {"Code": code, "Message": error_message},
+                    "ResponseMetadata": dict(metadata),  # type: ignore[typeddict-item]
+                },
+                "SendBulkEmail",
+            )
         )
-        response: Mapping[str, Any] = send(**params)
-        return response
+        results.append(_destination(recipient, FAILED, error=error))
+    return results
+
+
+def _status(
+    status: Status,
+    accepted: Sequence[DestinationStatus],
+    refused: Sequence[DestinationStatus],
+    request_ids: Sequence[str],
+    payload: EmailPayload,
+    error: BaseException | None,
+) -> SESStatus:
+    message_ids = tuple(dict.fromkeys(str(d.message_id) for d in accepted))
+    order = {r.destination: i for i, r in enumerate(payload.recipients)}
+    destinations = sorted([*accepted, *refused], key=lambda d: order.get(d.destination, 0))
+    return SESStatus(
+        status,
+        message_id=message_ids[0] if message_ids else None,
+        request_id=request_ids[0] if request_ids and request_ids[0] else None,
+        error=error,
+        message_ids=message_ids,
+        suppressed_recipients=payload.suppressed,
+        unsent_recipients=tuple(d.address for d in destinations if d.status != SENT),
+        destinations=tuple(destinations),
+    )
 
 
 def _typed(raw_error: BaseException) -> BaseException:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["FAILED", "QUEUED", "SENT", "SUPPRESSED", "UNKNOWN", "SESStatus", "Status"]
+__all__ = [
+    "FAILED",
+    "QUEUED",
+    "SENT",
+    "SUPPRESSED",
+    "UNKNOWN",
+    "DestinationStatus",
+    "SESStatus",
+    "Status",
+]
 
 Status = Literal["sent", "failed", "suppressed", "unknown", "queued"]
 
@@ -18,12 +27,29 @@ QUEUED: Status = "queued"
 
 
 @dataclass(frozen=True)
+class DestinationStatus:
+    """What happened for one destination (recipient) of a message."""
+
+    #: The recipient as the message gives it, and the bare address SES received.
+    address: str
+    destination: str
+    #: ``"sent"``, ``"failed"`` or ``"unknown"``.
+    status: Status
+    #: The SES message id of the call (or the bulk entry) that carried it.
+    message_id: str | None = None
+    error: BaseException | None = None
+
+
+@dataclass(frozen=True)
 class SESStatus:
     """The result of the last send attempt of one message.
 
     ``status`` is one of:
 
-    * ``"sent"``: SES accepted the message for every recipient;
+    * ``"sent"``: SES accepted the message for every recipient; for a
+      templated bulk message (``SendBulkEmail``), for at least one: the
+      destinations SES refused are in ``unsent_recipients``, ``error`` is the
+      first refusal, and ``destinations`` has each one's status;
     * ``"failed"``: SES did not accept it (``error`` says why). When the
       message had more than 50 recipients and only some of the calls
       succeeded, ``message_ids`` lists the accepted calls and
@@ -44,10 +70,13 @@ class SESStatus:
     message_ids: tuple[str, ...] = ()
     #: The recipients removed by the blacklist (``AWS_SES_USE_BLACKLIST``).
     suppressed_recipients: tuple[str, ...] = ()
-    #: The recipients that SES did not accept (empty when ``status == "sent"``).
+    #: The recipients that SES did not accept (empty when ``status == "sent"``,
+    #: except for a bulk message that SES accepted for some destinations only).
     unsent_recipients: tuple[str, ...] = ()
+    #: Each recipient's own status and SES message id, in the order of the message.
+    destinations: tuple[DestinationStatus, ...] = ()
 
     @property
     def sent(self) -> bool:
-        """True when SES accepted the message for every recipient."""
+        """True when SES accepted the message (see ``status``)."""
         return self.status == SENT

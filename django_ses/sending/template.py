@@ -113,8 +113,11 @@ class TemplateSpec:
 
     @property
     def is_bulk(self) -> bool:
-        """True when destinations get their own data: one ``SendBulkEmail`` entry each."""
-        return bool(self.personalisations)
+        """True when several destinations get their own data: one ``SendBulkEmail`` entry each.
+
+        A single destination (the others blacklisted, say) is sent with ``SendEmail``.
+        """
+        return len(self.personalisations) > 1
 
 
 def _attribute(message: EmailMessage, ours: str) -> Any:
