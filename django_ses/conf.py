@@ -119,6 +119,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("AWS_SES_CONFIGURATION_SET", None, (), _blank_is_unset, _SENDING),
         Setting("AWS_SES_DEFAULT_TAGS", None, (), None, _SENDING),
         Setting("AWS_SES_USE_BLACKLIST", False, (), _bool, _SENDING),
+        Setting("AWS_SES_TEMPLATE_MAX_DESTINATIONS", 10_000, (), None, _SENDING),
         # DKIM
         Setting("DKIM_DOMAIN", None, (), _blank_is_unset, _DKIM),
         Setting("DKIM_PRIVATE_KEY", None, (), _blank_is_unset, _DKIM),

@@ -15,6 +15,7 @@ answers 5xx and SNS delivers the message again.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -102,7 +103,10 @@ class SESEvent:
     the addresses the event is about (the bounced, complained, delivered or
     delayed ones, else the message's destination); ``timestamp`` is when the
     event happened (an aware ``datetime``, or ``None`` when SES sent none);
-    ``tags`` are the message's tags; ``raw`` is the whole SES record.
+    ``tags`` are the message's tags; ``metadata`` is the JSON object of the
+    message's ``X-Metadata`` header (``ses_metadata`` / ``ses_recipient_metadata``,
+    or django-anymail's ``metadata``), when SES included the headers, else ``{}``;
+    ``raw`` is the whole SES record.
     """
 
     event_type: str
@@ -116,6 +120,7 @@ class SESEvent:
     detail: dict[str, Any] = field(default_factory=dict)  # the kind-specific object
     sns_message_id: str = ""
     topic_arn: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
     def kind(self) -> EventKind:
@@ -208,6 +213,22 @@ def _tags(mail: Mapping[str, Any]) -> dict[str, list[str]]:
     }
 
 
+def _metadata(mail: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``X-Metadata`` header's JSON object (``{}`` when absent or not an object)."""
+    headers = mail.get("headers")
+    if not isinstance(headers, list):
+        return {}
+    for header in headers:
+        if not isinstance(header, Mapping) or str(header.get("name", "")).lower() != "x-metadata":
+            continue
+        try:
+            value = json.loads(str(header.get("value", "")))
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+    return {}
+
+
 def normalize_event(
     message: Mapping[str, Any], *, sns_message_id: str = "", topic_arn: str = ""
 ) -> SESEvent:
@@ -234,6 +255,7 @@ def normalize_event(
         detail=detail,
         sns_message_id=sns_message_id,
         topic_arn=topic_arn,
+        metadata=_metadata(mail),
     )
 
 

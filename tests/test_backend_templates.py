@@ -210,6 +210,17 @@ def test_the_blacklist_applies_per_destination(aws, local, settings):
     assert message.ses_status.suppressed_recipients == ("bob@example.com",)
 
 
+def test_more_destinations_than_allowed_are_refused_before_chunking(aws, local, settings):
+    settings.AWS_SES_TEMPLATE_MAX_DESTINATIONS = 60
+    addresses = [f"user{i}@example.com" for i in range(61)]
+    message = templated(addresses, ses_template="welcome", ses_recipient_data={addresses[0]: {}})
+
+    with pytest.raises(InvalidMessageError, match="61 destinations, more than"):
+        backend().send_messages([message])
+
+    assert aws.calls("sesv2", "SendBulkEmail") == []
+
+
 @pytest.mark.parametrize(
     ("kwargs", "attributes", "error"),
     [

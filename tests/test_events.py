@@ -104,6 +104,24 @@ def test_event_publishing_tags_are_kept():
     assert event.tags["myCustomTag1"] == ["myCustomTagValue1"]
 
 
+def test_the_x_metadata_header_comes_back_as_metadata():
+    raw = record("delivery")
+    raw["mail"]["headers"] = [
+        {"name": "From", "value": "sender@example.com"},
+        {"name": "X-Metadata", "value": '{"user_id":7,"campaign":"dec"}'},
+    ]
+
+    assert normalize_event(raw).metadata == {"user_id": 7, "campaign": "dec"}
+
+
+@pytest.mark.parametrize("value", ["not json", "[1, 2]"])
+def test_metadata_that_is_not_a_json_object_is_empty(value):
+    raw = record("delivery")
+    raw["mail"]["headers"] = [{"name": "x-metadata", "value": value}]
+
+    assert normalize_event(raw).metadata == {}
+
+
 def test_identity_notifications_have_no_tags():
     assert normalize_event(record("notification_delivery")).tags == {}
 

@@ -99,6 +99,8 @@ class SendOptions:
     configuration_set: ConfigurationSetting
     default_tags: Mapping[str, Any] | None
     use_blacklist: bool
+    #: The most destinations one templated message may have (before chunking).
+    template_max_destinations: int = 10_000
 
     @classmethod
     def resolve(cls, keywords: Mapping[str, Any]) -> SendOptions:
@@ -159,6 +161,7 @@ class SendOptions:
             configuration_set=get_setting("AWS_SES_CONFIGURATION_SET"),
             default_tags=get_setting("AWS_SES_DEFAULT_TAGS"),
             use_blacklist=get_setting("AWS_SES_USE_BLACKLIST"),
+            template_max_destinations=get_setting("AWS_SES_TEMPLATE_MAX_DESTINATIONS"),
         )
 
     @property

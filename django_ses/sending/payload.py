@@ -64,7 +64,7 @@ def build_payload(
     allowed, suppressed = suppression.split(recipients)
     spec = template.template_spec(message, allowed)
     if spec is not None:
-        _check_templated(spec, options)
+        _check_templated(spec, options, len(recipients))
     to_header: list[str] | None = None
     cc_header: list[str] | None = None
     if suppressed:
@@ -110,7 +110,14 @@ def build_payload(
     )
 
 
-def _check_templated(spec: TemplateSpec, options: SendOptions) -> None:
+def _check_templated(spec: TemplateSpec, options: SendOptions, destinations: int) -> None:
+    limit = options.template_max_destinations
+    if isinstance(limit, int) and destinations > limit:
+        raise InvalidMessageError(
+            f"The templated message has {destinations} destinations, more than "
+            f"AWS_SES_TEMPLATE_MAX_DESTINATIONS ({limit}): split it into several messages, "
+            "or raise the setting."
+        )
     if options.api != "v2":
         raise InvalidMessageError(
             "SES templates are sent with the SES v2 API: set AWS_SES_USE_V2 = True "
