@@ -22,10 +22,10 @@ from typing import Any
 from django.core.mail import EmailMessage
 
 from django_ses.exceptions import InvalidMessageError
-from django_ses.sending import attachments as attachment_parts
-from django_ses.sending.attachments import Attachment
+from django_ses.sending import template_attachments
 from django_ses.sending.mime import Recipient, encode_address
 from django_ses.sending.request import validate_tags
+from django_ses.sending.template_attachments import Attachment
 
 __all__ = [
     "ANYMAIL_ATTRIBUTES",
@@ -182,7 +182,7 @@ def template_spec(message: EmailMessage, recipients: Sequence[Recipient]) -> Tem
         reply_to=tuple(
             encode_address(str(a), field="Reply-To address") for a in message.reply_to or ()
         ),
-        attachments=attachment_parts.from_message(message),
+        attachments=template_attachments.from_message(message),
         personalisations=_personalisations(message, recipients, metadata, global_data),
         tracking=_tracking(message),
         api_extra=_mapping(message, "ses_api_extra") or {},
