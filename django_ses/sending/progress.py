@@ -133,6 +133,10 @@ class QuotaPause:
             return None
         return float(value)
 
+    def clear(self) -> None:
+        """Remove the mark: queued messages call SES again at their next attempt."""
+        DeliveryProgress._cache().delete(self._key)
+
     def set(self, seconds: float) -> None:
         until = time.time() + seconds
         try:
