@@ -132,6 +132,9 @@ SETTINGS: dict[str, Setting] = {
         # Tasks
         Setting("AWS_SES_TASK_BACKEND", "default", (), None, _TASKS),
         Setting("AWS_SES_TASK_QUEUE_NAME", "default", (), None, _TASKS),
+        Setting("AWS_SES_QUEUE_MAX_ATTEMPTS", 5, (), None, _TASKS),
+        Setting("AWS_SES_QUEUE_RETRY_DELAY", 30, (), None, _TASKS),
+        Setting("AWS_SES_QUEUE_QUOTA_DELAY", 3600, (), None, _TASKS),
         Setting("AWS_SES_EVENT_PROCESSING", "inline", (), None, _TASKS),
         # Events webhook
         Setting(

@@ -221,6 +221,10 @@ class LocalAWS:
 
         self.respond(service, operation, late, times)
 
+    def forward(self, call: Call) -> Response:
+        """What moto answers to ``call``: for a ``respond()`` rule that lets some calls through."""
+        return self._forward(call.method, call.raw_path, call.forward_headers, call.body)
+
     # -- internals -------------------------------------------------------------------
     def _identify(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Call:
         parsed = urllib.parse.urlsplit(path)
@@ -361,6 +365,12 @@ def _make_handler(aws: LocalAWS) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
+
+        def setup(self) -> None:
+            super().setup()
+            # Headers and body go out in two writes: without this, Nagle's algorithm and
+            # the client's delayed ACK hold every answer back for ~40 ms.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

@@ -1,7 +1,9 @@
-"""Admin for the stored statistics, the blacklist, the event log and failed inbound mail.
+"""Admin for the stored statistics, the blacklist, the event log, failed inbound mail
+and queued deliveries.
 
 Importing this package (Django's admin autodiscovery does) registers every
-model admin of django_ses, one module per group of models: ``stats``, ``blacklist``, ``logs``.
+model admin of django_ses, one module per group of models: ``stats``, ``blacklist``, ``logs``,
+``queue``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from django_ses.admin.logs import (
     SNSNotificationAdmin,
     download_raw_messages,
 )
+from django_ses.admin.queue import QueuedDeliveryAdmin
 from django_ses.admin.stats import RateListFilter, SESStatAdmin
 from django_ses.csv_export import csv_export_action, csv_response
 
@@ -19,6 +22,7 @@ __all__ = [
     "BlacklistedEmailAdmin",
     "BlacklistedEmailForm",
     "FailedInboundEmailAdmin",
+    "QueuedDeliveryAdmin",
     "RateListFilter",
     "SESStatAdmin",
     "SNSNotificationAdmin",

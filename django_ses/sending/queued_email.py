@@ -26,8 +26,12 @@ payload, format ``django_ses.queued/1``::
         "configuration_set": "tracking",
         "tags": {"campaign": "spring"},
         "subject": "Hello",
-        "from_email": "sender@example.com"
+        "from_email": "sender@example.com",
+        "attempt": 1                       # 2, 3… when the worker queued it again
     }
+
+``attempt`` is optional (a payload without it is a first attempt): the format
+stays ``django_ses.queued/1``.
 """
 
 from __future__ import annotations
@@ -85,6 +89,9 @@ class QueuedEmail:
     #: The Django 6.1 ``MAILERS`` alias the backend came from, if any.
     mailer: str | None = None
     delivery_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: Which attempt this is: 1 when queued by the backend, then 2, 3… (see
+    #: :mod:`django_ses.sending.retry`).
+    attempt: int = 1
 
     @classmethod
     def of(cls, payload: EmailPayload, **metadata: Any) -> QueuedEmail:
@@ -117,6 +124,7 @@ class QueuedEmail:
             "tags": dict(self.tags),
             "subject": self.subject,
             "from_email": self.from_email,
+            "attempt": self.attempt,
         }
 
     @classmethod
@@ -161,6 +169,7 @@ class QueuedEmail:
             options=dict(options),
             mailer=_optional_text(payload, "mailer"),
             delivery_id=_text(payload, "delivery_id"),
+            attempt=_attempt(payload),
         )
 
     def rebuild_message(self) -> EmailMessage:
@@ -184,6 +193,13 @@ class QueuedEmail:
         message.ses_raw_message = self.raw  # type: ignore[attr-defined]
         message.ses_delivery_id = self.delivery_id  # type: ignore[attr-defined]
         return message
+
+
+def _attempt(payload: Mapping[str, Any]) -> int:
+    value = payload.get("attempt", 1)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise _invalid(f"attempt must be a positive integer, not {value!r}")
+    return value
 
 
 def _invalid(reason: str) -> InvalidMessageError:
