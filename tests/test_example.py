@@ -82,3 +82,9 @@ def test_sending_stores_statistics_for_the_dashboard(
     smoke: subprocess.CompletedProcess[str],
 ) -> None:
     _assert_passed(smoke, "statistics are stored")
+
+
+def test_120_recipients_go_out_in_3_accepted_calls_in_the_demo_configuration(
+    smoke: subprocess.CompletedProcess[str],
+) -> None:
+    _assert_passed(smoke, "120 recipients in 3 calls")
