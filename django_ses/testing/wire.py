@@ -81,7 +81,7 @@ def read_input(call: Call) -> dict[str, Any]:
         value = _rest_json_input(call, shape)
     else:
         value = _unflatten(shape, call.params, "")
-    _check_required(shape, value, shape.name[:1].lower() + shape.name[1:])
+    _check_required(shape, value, "")
     return value if isinstance(value, dict) else {}
 
 
@@ -164,15 +164,21 @@ def _check_required(shape: Any, value: Any, where: str) -> None:
             if name not in value:
                 raise SESError(
                     "ValidationError",
-                    f"1 validation error detected: Value null at '{where}.{name}' "
+                    f"1 validation error detected: Value null at '{_path(where, name)}' "
                     "failed to satisfy constraint: Member must not be null",
                 )
         for name, member in shape.members.items():
             if name in value:
-                _check_required(member, value[name], f"{where}.{name}")
+                _check_required(member, value[name], _path(where, name))
     elif shape.type_name == "list" and isinstance(value, list):
         for item in value:
             _check_required(shape.member, item, where)
+
+
+def _path(where: str, name: str) -> str:
+    """SES's name of a member in messages: ``rawMessage``, ``destination.toAddresses``."""
+    camel = name[:1].lower() + name[1:]
+    return f"{where}.{camel}" if where else camel
 
 
 # -- output ------------------------------------------------------------------------------
