@@ -8,10 +8,14 @@ skipped (with the reason) or FAILED; the exit status is 1 when any check failed.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 from demo.models import ReceivedEmail, ReceivedEvent
@@ -73,7 +77,35 @@ class Smoke:
         for path in paths:
             response = self.http.get(self.url(path), timeout=30)
             assert response.status_code == 200, f"GET {path}: {response.status_code}"
-        return f"{len(paths)} pages answer 200"
+        send_page = self.http.get(self.url(reverse("demo:send")), timeout=30).text
+        assert "Why sends are paced" in send_page and "recipients per second" in send_page
+        return f"{len(paths)} pages answer 200; the Send page explains the pacing"
+
+    def forms_refuse_line_breaks(self) -> str:
+        for path, form in (
+            (
+                reverse("demo:inbound"),
+                {
+                    "route": "sns",
+                    "mail_from": "ada@example.org",
+                    "subject": "Hi\r\nBcc: x@example.org",
+                    "text": "t",
+                },
+            ),
+            (
+                reverse("demo:send"),
+                {
+                    "from_email": settings.DEFAULT_FROM_EMAIL,
+                    "to": "a@example.org\r\nBcc: x@example.org",
+                    "subject": "Hi\r\nX: y",
+                    "text": "t",
+                },
+            ),
+        ):
+            response = self.post_form(path, form)
+            assert response.status_code == 200, f"POST {path}: {response.status_code}"
+            assert "without line breaks" in response.text, f"POST {path}: no form error"
+        return "a subject or address with CR/LF gets a form error, not a 500"
 
     def send_through_the_page(self) -> str:
         before = len(_sent())
@@ -176,6 +208,25 @@ class Smoke:
         assert [len(m.destinations) for m in accepted] == [50, 50, 20], accepted
         return f"120 recipients went out in 3 accepted calls (50, 50, 20) in {took:.1f} s"
 
+    def manage_py_reaches_the_local_ses(self) -> str:
+        local = running()
+        assert local is not None, "the local SES is not running in this process"
+        before = len(local.calls("ses", "GetSendStatistics"))
+        manage = Path(__file__).resolve().parent / "manage.py"
+        env = {**os.environ, "EXAMPLE_LOCAL_SES_URL": local.url}
+        done = subprocess.run(
+            [sys.executable, str(manage), "get_ses_statistics"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+        assert done.returncode == 0, done.stderr
+        after = len(local.calls("ses", "GetSendStatistics"))
+        assert after == before + 1, "manage.py get_ses_statistics did not reach the local SES"
+        return "example/manage.py get_ses_statistics reached the local SES"
+
     def dashboard_renders(self) -> str:
         login = reverse("admin:login")
         response = self.post_form(
@@ -214,12 +265,14 @@ def run_smoke(base_url: str, *, username: str, password: str) -> int:
     smoke = Smoke(base_url, username, password)
     checks: list[tuple[str, Callable[[], str]]] = [
         ("pages render", smoke.pages_render),
+        ("forms refuse line breaks", smoke.forms_refuse_line_breaks),
         ("send through the page", smoke.send_through_the_page),
         ("events reach the webhook", smoke.events_reach_the_webhook),
         ("bounce is blacklisted", smoke.bounce_is_blacklisted),
         ("inbound mail arrives through SNS", smoke.inbound_mail_arrives_through_sns),
         ("inbound mail arrives through S3", smoke.inbound_mail_arrives_through_s3),
         ("120 recipients in 3 calls", smoke.many_recipients_in_calls_of_50),
+        ("manage.py reaches the local SES", smoke.manage_py_reaches_the_local_ses),
         ("dashboard renders", smoke.dashboard_renders),
         ("statistics are stored", smoke.statistics_are_stored),
     ]

@@ -15,6 +15,7 @@ from demo.mime import summarize
 from demo.models import ReceivedEmail, ReceivedEvent
 from demo.sending import build_message, send
 from demo.statistics import refresh_statistics
+from django_ses.conf import get_setting
 from django_ses.models import SNSNotification
 from django_ses.testing import SentMessage
 
@@ -66,8 +67,25 @@ def send_mail(request: HttpRequest) -> HttpResponse:
             detail = f" ({outcome.error})" if outcome.error else ""
             messages.error(request, f"Not sent: status {outcome.status!r}{detail}")
     return render(
-        request, "demo/send.html", {"form": form, "simulator_addresses": SIMULATOR_ADDRESSES}
+        request,
+        "demo/send.html",
+        {"form": form, "simulator_addresses": SIMULATOR_ADDRESSES, "pacing": _pacing()},
     )
+
+
+def _pacing() -> dict[str, float] | None:
+    """The local SES's quota and the rate the backend's auto-throttle keeps to."""
+    local = running()
+    if local is None:
+        return None
+    throttle = float(get_setting("AWS_SES_AUTO_THROTTLE") or 0)
+    quota = local.ses.quota
+    return {
+        "max_send_rate": quota.max_send_rate,
+        "max_24_hour_send": quota.max_24_hour_send,
+        "throttle": throttle,
+        "paced_rate": quota.max_send_rate * throttle,
+    }
 
 
 def accepted(request: HttpRequest) -> HttpResponse:
