@@ -83,6 +83,7 @@ _THROTTLE = "Throttling"
 _TASKS = "Tasks"
 _WEBHOOK = "Events webhook"
 _INBOUND = "Inbound mail"
+_SQS = "Events through SQS"
 
 SETTINGS: dict[str, Setting] = {
     setting.name: setting
@@ -163,6 +164,13 @@ SETTINGS: dict[str, Setting] = {
         Setting("AWS_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS", True, (), _bool, _WEBHOOK),
         Setting("AWS_SES_ADD_BOUNCE_TO_BLACKLIST", False, (), _bool, _WEBHOOK),
         Setting("AWS_SES_ADD_COMPLAINT_TO_BLACKLIST", False, (), _bool, _WEBHOOK),
+        # Events through SQS
+        Setting("AWS_SES_SQS_QUEUE_URLS", (), (), None, _SQS),
+        Setting("AWS_SES_SQS_WAIT_SECONDS", 20, (), None, _SQS),
+        Setting("AWS_SES_SQS_VISIBILITY_TIMEOUT", None, (), None, _SQS),
+        Setting("AWS_SES_SQS_RAW_DELIVERY", False, (), _bool, _SQS),
+        Setting("AWS_SES_SQS_EVENT_VIEW", None, (), _blank_is_unset, _SQS),
+        Setting("AWS_SES_SQS_REGION", None, (), _blank_is_unset, _SQS),
         # Inbound mail
         Setting("AWS_SES_INBOUND_HANDLER", DEFAULT_INBOUND_HANDLER, (), _blank_is_unset, _INBOUND),
         Setting("AWS_SES_INBOUND_S3_BUCKETS", None, (), None, _INBOUND),

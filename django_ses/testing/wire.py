@@ -49,6 +49,10 @@ def error_response(call: Call, code: str, message: str, status: int = 400) -> Re
             "x-amzn-RequestId": request_id,
         }
         return status, headers, body
+    if "x-amz-target" in call.headers:  # the JSON protocols (SQS, …)
+        body = json.dumps({"__type": code, "message": message}).encode()
+        headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": request_id}
+        return status, headers, body
     if call.service == "s3":
         xml = (
             f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{escape(code)}</Code>'
