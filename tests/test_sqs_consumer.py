@@ -292,32 +292,41 @@ def test_max_messages_bounds_the_run_and_verbosity_2_lists_each_message(sqs, que
     assert left_in(sqs, queue) == 1
 
 
-def test_sigterm_stops_after_the_current_batch(sqs, queue, signer):
-    for _ in range(3):
-        put(sqs, queue, signer.notification(record("delivery")))
+def test_a_stop_in_the_middle_of_a_batch_loses_nothing_and_repeats_nothing(
+    sqs, queue, signer, signals_sent
+):
+    envelopes = [signer.notification(record("delivery")) for _ in range(13)]
+    for envelope in envelopes:
+        put(sqs, queue, envelope)
+    seen: list[str] = []
 
-    def terminate(sender: Any, **kwargs: Any) -> None:
-        signal.raise_signal(signal.SIGTERM)
+    def terminate_once(sender: Any, **kwargs: Any) -> None:
+        seen.append(kwargs["mail_obj"]["messageId"])
+        if len(seen) == 1:
+            signal.raise_signal(signal.SIGTERM)
 
-    signals.delivery_received.connect(terminate, weak=False, dispatch_uid="sqs-sigterm")
+    signals.delivery_received.connect(terminate_once, weak=False, dispatch_uid="sqs-sigterm")
     try:
         out = io.StringIO()
-        # Without --once the consumer would poll forever: only the signal stops it.
+        # Without --once the consumer polls forever: only the signal stops it.
         call_command(
             "ses_events_consume",
-            "--queue-url",
-            queue,
-            "--wait",
-            "0",
+            *("--queue-url", queue, "--wait", "0"),
             stdout=out,
             stderr=io.StringIO(),
         )
+        first_run = len(signals_sent.names) // 2
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        assert left_in(sqs, queue) == 13 - first_run
+        consume(queue)
     finally:
         signals.delivery_received.disconnect(dispatch_uid="sqs-sigterm")
 
-    assert "3 processed" in out.getvalue()
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert 0 < first_run < 13  # the batch in hand was finished, the rest waited
+    assert f"{first_run} processed" in out.getvalue()
+    assert signals_sent.names.count("delivery_received") == 13
     assert left_in(sqs, queue) == 0
+    assert SNSNotification.objects.count() == 13
 
 
 def test_a_queue_that_does_not_exist_is_a_command_error(aws, sqs):
