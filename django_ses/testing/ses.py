@@ -9,6 +9,8 @@
 * ``GetSendStatistics``: 15-minute data points of the accepted mail, counting
   the mailbox simulator's bounces and complaints.
 * The account-level suppression list (:mod:`django_ses.testing.suppression`).
+* Email templates, templated ``SendEmail`` and ``SendBulkEmail``
+  (:mod:`django_ses.testing.templates`).
 
 Each accepted message goes to the mailbox simulator
 (:mod:`django_ses.testing.simulator`), which publishes its events to SNS.
@@ -29,6 +31,7 @@ from django_ses.testing.notifications import simulator_outcomes
 from django_ses.testing.sent import SentMessage, envelope_recipients, source_address
 from django_ses.testing.simulator import MailboxSimulator
 from django_ses.testing.suppression import SuppressionList
+from django_ses.testing.templates import EmailTemplates, send_bulk, send_templated
 from django_ses.testing.wire import SESError, error_response, read_input, write_output
 
 __all__ = ["RECIPIENT_LIMIT", "Quota", "SESAccount", "SESError", "SentMessage"]
@@ -60,6 +63,7 @@ class SESAccount:
         self._lock = threading.Lock()
         self._sent: list[SentMessage] = []
         self.suppression = SuppressionList()
+        self.templates = EmailTemplates()
         self.simulator = MailboxSimulator(account_id)
         self._handlers: dict[tuple[str, str], Handler] = {
             ("ses", "SendRawEmail"): self._send_raw_v1,
@@ -68,6 +72,8 @@ class SESAccount:
             ("ses", "GetSendQuota"): self._get_send_quota,
             ("ses", "GetSendStatistics"): self._get_send_statistics,
             ("sesv2", "GetAccount"): self._get_account,
+            ("sesv2", "SendBulkEmail"): lambda call, params: send_bulk(self, call, params),
+            **{("sesv2", name): handler for name, handler in self.templates.handlers().items()},
             **{("sesv2", name): handler for name, handler in self.suppression.handlers().items()},
         }
 
@@ -82,6 +88,7 @@ class SESAccount:
         with self._lock:
             self._sent.clear()
         self.suppression.clear()
+        self.templates.reset()
         self.simulator.reset()
 
     # -- what was sent -----------------------------------------------------------------
@@ -102,7 +109,7 @@ class SESAccount:
         try:
             params = read_input(call)
             if call.service == "sesv2" and "Template" in params.get("Content", {}):
-                return None  # moto's templates, as the templates work lands
+                return write_output(call, send_templated(self, call, params))
             return write_output(call, handler(call, params))
         except SESError as exc:
             return error_response(call, exc.code, exc.message, exc.status)
