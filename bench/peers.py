@@ -2,6 +2,12 @@
 """Our SESBackend against the backends users choose between, at a local SES.
 
     python bench/peers.py [--messages 300] [--recipients 1] [--batch 50] [--rounds 3]
+    python bench/peers.py --throughput [--rounds 3] [--quick]   # = bench/throughput.py
+
+``--throughput`` runs bench/throughput.py instead, with the same peers
+against the local SES stub of bench/ses_stub.py (latency, MaxSendRate,
+throttling): concurrent batches, ``send_mail()`` calls, throttle accuracy and
+batch memory, in one table (docs/performance.rst).
 
 Implementations, each run in its own child process (bench/_peer_worker.py):
 
@@ -299,6 +305,9 @@ def print_results(impls: list[Implementation], args: argparse.Namespace) -> None
 
 
 def main() -> None:
+    if "--throughput" in sys.argv[1:]:
+        rest = [arg for arg in sys.argv[1:] if arg != "--throughput"]
+        raise SystemExit(subprocess.call([sys.executable, str(HERE / "throughput.py"), *rest]))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=300)
     parser.add_argument("--recipients", type=int, default=1, help="To addresses per message")

@@ -12,6 +12,7 @@ class DjangoSESConfig(AppConfig):
     def ready(self) -> None:
         # app loading: the checks import models and backends; the receivers write models.
         from django_ses import checks, signals
+        from django_ses.sending import web_request  # noqa: F401  (connects its receivers)
 
         checks.register()
         signals.connect_blacklist_handlers()

@@ -121,6 +121,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("AWS_SES_DEFAULT_TAGS", None, (), None, _SENDING),
         Setting("AWS_SES_USE_BLACKLIST", False, (), _bool, _SENDING),
         Setting("AWS_SES_TEMPLATE_MAX_DESTINATIONS", 10_000, (), None, _SENDING),
+        Setting("AWS_SES_SEND_CONCURRENCY", 8, (), None, _SENDING),
         # DKIM
         Setting("DKIM_DOMAIN", None, (), _blank_is_unset, _DKIM),
         Setting("DKIM_PRIVATE_KEY", None, (), _blank_is_unset, _DKIM),
@@ -130,6 +131,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("AWS_SES_AUTO_THROTTLE", 0.5, (), None, _THROTTLE),
         Setting("AWS_SES_MAX_SEND_RATE", None, (), None, _THROTTLE),
         Setting("AWS_SES_RATE_LIMIT_CACHE", None, (), _blank_is_unset, _THROTTLE),
+        Setting("AWS_SES_THROTTLE_MAX_WAIT", 5.0, (), None, _THROTTLE),
         # Tasks
         Setting("AWS_SES_TASK_BACKEND", "default", (), None, _TASKS),
         Setting("AWS_SES_TASK_QUEUE_NAME", "default", (), None, _TASKS),

@@ -95,6 +95,7 @@ __all__ = [
     "SendingPausedError",
     "StatsError",
     "SubscriptionConfirmationError",
+    "ThrottleWaitTooLongError",
     "ThrottledError",
     "UnprocessableError",
     "UntrustedSNSMessage",
@@ -161,6 +162,30 @@ class BatchAbortedError(SESError):
 
 # ---------------------------------------------------------------- sending
 # Raised by django_ses.sending (manual DKIM signing, queued delivery).
+
+
+class ThrottleWaitTooLongError(SESError):
+    """In a web request, a send would wait longer than ``AWS_SES_THROTTLE_MAX_WAIT`` for the rate.
+
+    Nothing was sent and the throttle was not charged. Send from a task
+    instead: :class:`~django_ses.QueuedSESBackend` queues the message and a
+    worker sends it at the account's rate.
+    """
+
+    stops_sending: ClassVar[bool] = True
+
+    def __init__(self, recipients: int, wait: float, rate: float, limit: float) -> None:
+        self.recipients, self.wait, self.rate, self.limit = recipients, wait, rate, limit
+        super().__init__(
+            f"Sending {recipients} recipient(s) now would wait {wait:.1f} s for the SES send "
+            f"rate ({rate:g} recipients/s), longer than AWS_SES_THROTTLE_MAX_WAIT = {limit:g} s "
+            "allows in a web request. Send from a task instead: "
+            "EMAIL_BACKEND = 'django_ses.QueuedSESBackend' queues the message and a worker "
+            "sends it at the account's rate."
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.recipients, self.wait, self.rate, self.limit)
 
 
 class DKIMError(SESError, ValueError):

@@ -16,10 +16,14 @@ import uuid
 from collections.abc import Iterator, Sequence
 
 import pytest
+from botocore.config import Config
 from django.core.mail import EmailMessage
-from django.test import override_settings
+from django.http import HttpRequest, HttpResponse
+from django.test import Client, override_settings
+from django.urls import path
 
 from django_ses import SESBackend
+from django_ses.exceptions import ThrottleWaitTooLongError
 from django_ses.sending.quota import clear_quota_cache
 from django_ses.sending.throttle import JITTER_MARGIN, WINDOW, reset_rate_limiters
 from tests.aws import Call, LocalAWS
@@ -207,3 +211,97 @@ def test_throttling_off_by_default_in_these_settings_reads_no_quota(
 
     assert len(aws.sent_messages()) == 3
     assert not aws.calls("ses", "GetSendQuota")
+
+
+# ------------------------------------------- what SES did not accept is not charged
+
+
+@override_settings(AWS_SES_AUTO_THROTTLE=0.5)
+def test_a_rejected_call_gives_its_booking_back(aws: LocalAWS, ses_identity: str) -> None:
+    # 1 per second x 0.5: a booked 6-recipient send would hold the next one 12 s back.
+    serve_send_quota(aws, max_send_rate=1)
+    aws.fail("ses", "SendRawEmail", "MessageRejected", "Email address is not verified.", times=1)
+    rejected = messages(1, recipients=6)[0]
+
+    assert SESBackend(fail_silently=True).send_messages([rejected]) == 0
+    assert SESBackend().send_messages(messages(1)) == 1
+
+    assert rejected.ses_status.status == "failed"
+    first, second = arrivals(aws.calls("ses", "SendRawEmail"))
+    # The refund leaves the 6 recipients out: the next send waits for no one.
+    assert second[0] - first[0] < 1.0
+
+
+@override_settings(AWS_SES_AUTO_THROTTLE=0.5)
+def test_a_refused_connection_gives_its_booking_back(aws: LocalAWS, ses_identity: str) -> None:
+    serve_send_quota(aws, max_send_rate=1)
+    aws.reset_connection("ses", "SendRawEmail", times=1)
+    refused = messages(1, recipients=6)[0]
+    no_retries = Config(retries={"total_max_attempts": 1})
+
+    SESBackend(fail_silently=True, aws_config=no_retries).send_messages([refused])
+    SESBackend(aws_config=no_retries).send_messages(messages(1))
+
+    assert refused.ses_status.status == "failed"
+    first, second = arrivals(aws.calls("ses", "SendRawEmail"))
+    assert second[0] - first[0] < 1.0
+
+
+# ------------------------------------------------------ the wait limit of a web request
+
+
+def send_two_view(request: HttpRequest) -> HttpResponse:
+    """Sends one message, then another that must wait 2 x 2.05 s for the rate."""
+    backend = SESBackend(fail_silently=request.GET.get("silently") == "1")
+    first = backend.send_messages(messages(1, recipients=2))
+    second_message = messages(1)[0]
+    second = backend.send_messages([second_message])
+    return HttpResponse(f"{first} {second} {second_message.ses_status.status}")
+
+
+urlpatterns = [path("send-two/", send_two_view)]
+
+
+@override_settings(AWS_SES_AUTO_THROTTLE=0.5, AWS_SES_THROTTLE_MAX_WAIT=1.0, ROOT_URLCONF=__name__)
+def test_in_a_web_request_a_send_that_would_wait_too_long_raises(
+    aws: LocalAWS, ses_identity: str, client: Client
+) -> None:
+    serve_send_quota(aws, max_send_rate=1)
+
+    with pytest.raises(ThrottleWaitTooLongError) as raised:
+        client.get("/send-two/")
+
+    message = str(raised.value)
+    assert "AWS_SES_THROTTLE_MAX_WAIT = 1 s" in message
+    assert "django_ses.QueuedSESBackend" in message
+    assert raised.value.wait > 1.0
+    assert len(aws.calls("ses", "SendRawEmail")) == 1
+
+
+@override_settings(AWS_SES_AUTO_THROTTLE=0.5, AWS_SES_THROTTLE_MAX_WAIT=1.0, ROOT_URLCONF=__name__)
+def test_with_fail_silently_the_message_that_would_wait_fails_and_was_not_charged(
+    aws: LocalAWS, ses_identity: str, client: Client
+) -> None:
+    serve_send_quota(aws, max_send_rate=1)
+
+    response = client.get("/send-two/?silently=1")
+
+    assert response.content == b"1 0 failed"
+    assert len(aws.calls("ses", "SendRawEmail")) == 1
+    # Outside a request, the next send waits only for the first message's 2 recipients
+    # (4 s at 0.5/s); had the refused one been charged too, it would wait 8 s.
+    began = time.monotonic()
+    assert SESBackend().send_messages(messages(1)) == 1
+    assert time.monotonic() - began < 3 * 2 * WINDOW
+
+
+@override_settings(AWS_SES_AUTO_THROTTLE=0.5, AWS_SES_THROTTLE_MAX_WAIT=1.0)
+def test_outside_a_web_request_sends_wait_as_long_as_the_rate_needs(
+    aws: LocalAWS, ses_identity: str
+) -> None:
+    serve_send_quota(aws, max_send_rate=4)  # x 0.5: 2 per second
+
+    assert SESBackend(concurrency=1).send_messages(messages(4)) == 4
+
+    seen = arrivals(aws.calls("ses", "SendRawEmail"))
+    assert seen[-1][0] - seen[0][0] >= 3 * WINDOW / 2 - JITTER_MARGIN

@@ -40,7 +40,9 @@ from django_ses.sending.throttle import (
     LocalRateLimiter,
     Schedule,
     build_rate_limiter,
+    pick_send,
     plan_send,
+    refund_send,
     reset_rate_limiters,
 )
 from tests import rate_limit_worker
@@ -204,6 +206,59 @@ def test_mixed_recipient_traffic_loses_at_most_one_message_of_room_per_window() 
     elapsed = sent[-1][0] - sent[0][0]
     assert elapsed >= (sum(counts) - counts[-1]) * WINDOW / rate - 1e-9
     assert elapsed <= sum(counts) * WINDOW / (rate - (max(counts) - 1)) + WINDOW
+
+
+def test_single_recipient_traffic_uses_at_least_97_percent_of_the_rate() -> None:
+    sent = plan([(0.0, 1)] * 200, rate=20)
+
+    achieved = (len(sent) - 1) / (sent[-1][0] - sent[0][0])
+    assert achieved >= 0.97 * 20
+    assert most_in_any_window(sent, WINDOW) <= 20
+
+
+def pick_all(counts: Sequence[int], rate: float) -> list[tuple[float, int]]:
+    """Book ``counts`` (all waiting from time 0) as a concurrent batch does, 16 at a time."""
+    schedule, now, waiting, out = Schedule(), 0.0, list(counts), []
+    while waiting:
+        index, start, schedule = pick_send(schedule, now=now, counts=waiting[:16], rate=rate)
+        out.append((start, waiting.pop(index)))
+        now = start
+    return out
+
+
+@pytest.mark.parametrize("rate", [20, 50, 100])
+def test_mixed_recipients_picked_from_a_batch_use_at_least_95_percent_of_the_rate(
+    rate: float,
+) -> None:
+    rng = random.Random(f"mixed-{rate}")
+    counts = [rng.choice([1, 2, 3, 4, 5]) for _ in range(int(rate * 10 / 3))]
+
+    sent = pick_all(counts, rate)
+
+    assert sorted(c for _, c in sent) == sorted(counts)
+    achieved = (sum(counts) - sent[-1][1]) / (sent[-1][0] - sent[0][0])
+    assert achieved >= 0.95 * rate
+    assert most_in_any_window(sent, WINDOW) <= rate
+
+
+def test_pick_send_takes_the_largest_send_that_fits_the_window_now() -> None:
+    _, schedule = plan_send(Schedule(), now=0.0, count=17, rate=20)
+    schedule = Schedule(next_start=0.0, recent=schedule.recent)
+
+    index, start, _ = pick_send(schedule, now=0.0, counts=[5, 2, 3, 1], rate=20)
+
+    assert (index, start) == (2, 0.0)  # 17 + 3 fills the window; 5 would have to wait
+
+
+def test_a_refunded_booking_frees_its_room_and_its_spacing() -> None:
+    _, booked = plan_send(Schedule(), now=0.0, count=1, rate=1)
+    big, booked = plan_send(booked, now=0.0, count=60, rate=1)
+
+    refunded = refund_send(booked, start=big, count=60, rate=1)
+
+    assert (big, 60) not in refunded.recent
+    after, _ = plan_send(refunded, now=big, count=1, rate=1)
+    assert after == pytest.approx(big)  # not 60 x WINDOW later
 
 
 def test_schedule_round_trips_through_plain_values() -> None:

@@ -22,6 +22,7 @@ from django_ses.aws import retries
 from django_ses.conf import get_setting
 
 __all__ = [
+    "DEFAULT_POOL_CONNECTIONS",
     "SENDING_SERVICES",
     "ClientSettings",
     "ServiceName",
@@ -35,6 +36,9 @@ __all__ = [
 ]
 
 ServiceName = Literal["ses", "sesv2", "sns", "s3", "sqs"]
+
+#: botocore's own default of ``max_pool_connections``.
+DEFAULT_POOL_CONNECTIONS = 10
 
 
 class SessionLike(Protocol):
@@ -56,6 +60,9 @@ class ClientSettings:
     session_token: str | None = field(default=None, repr=False)
     profile_name: str | None = None
     config: Any = field(default=None, compare=False)  # botocore.config.Config
+    #: The connections the client keeps open, at least one per concurrent send; a
+    #: ``max_pool_connections`` in ``config`` (``AWS_SES_CONFIG``) wins.
+    max_pool_connections: int | None = None
 
     def cache_key(self) -> tuple[Any, ...]:
         return (
@@ -67,6 +74,7 @@ class ClientSettings:
             self.session_token,
             self.profile_name,
             _config_key(self.config),
+            self.max_pool_connections,
         )
 
 
@@ -137,12 +145,24 @@ def build_client(session: SessionLike, settings: ClientSettings) -> Any:
         kwargs["endpoint_url"] = settings.endpoint_url
     sending = settings.service_name in SENDING_SERVICES
     config = retries.client_config(settings.config) if sending else settings.config
+    config = _with_pool_size(config, settings.max_pool_connections)
     if config is not None:
         kwargs["config"] = config
     client = session.client(settings.service_name, **kwargs)
     if sending:
         retries.guard_sends(client)
     return client
+
+
+def _with_pool_size(config: Config | None, size: int | None) -> Config | None:
+    """``config`` with ``max_pool_connections=size``, unless ``config`` sets it itself."""
+    if size is None:
+        return config
+    options = getattr(config, "_user_provided_options", {}) if config is not None else {}
+    if "max_pool_connections" in options:
+        return config
+    pool = Config(max_pool_connections=size)
+    return pool.merge(config) if isinstance(config, Config) else pool
 
 
 def with_timeouts(

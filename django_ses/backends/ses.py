@@ -29,7 +29,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 
 from django_ses.aws.clients import ClientSettings, build_client, create_session, shared_client
 from django_ses.exceptions import SESError, from_botocore_error
-from django_ses.sending import quota, throttle
+from django_ses.sending import quota, throttle, web_request
 from django_ses.sending.batch import send_batch
 from django_ses.sending.options import KEYWORDS, UNSET, OptionAlias, SendOptions
 from django_ses.sending.result import announce_sent, record
@@ -72,6 +72,7 @@ class SESBackend(BaseEmailBackend):
         use_ses_v2: bool | None = UNSET,
         aws_global_endpoint_id: str | None = UNSET,
         *,
+        concurrency: int | None = UNSET,
         alias: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -214,6 +215,7 @@ class SESBackend(BaseEmailBackend):
             limiter,
             use_ses_v2=self.options.use_ses_v2,
             on_close=self.close if opened else None,
+            max_wait=web_request.max_wait() if limiter is not None else None,
         )
 
     # ------------------------------------------------------------------ sending
@@ -226,6 +228,7 @@ class SESBackend(BaseEmailBackend):
             self.options,
             fail_silently=self.fail_silently,
             open_sender=self.open_sender,
+            concurrency=self.options.concurrency,
         )
         for outcome in outcomes:
             record(outcome)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from django.core.mail import EmailMessage
 
 from django_ses.exceptions import InvalidMessageError, SESError
-from django_ses.sending import mime
+from django_ses.sending import dispatch, mime
 from django_ses.sending.options import SendOptions
 from django_ses.sending.payload import EmailPayload, build_payload
 from django_ses.sending.result import Outcome, aborted, failed, forget_previous_result
@@ -117,10 +117,14 @@ def send_batch(
     *,
     fail_silently: bool,
     open_sender: Callable[[], Sender],
+    concurrency: int = 1,
 ) -> Iterator[Outcome]:
-    """The outcome of each message, in order, as it is settled (then any error).
+    """The outcome of each message as it is settled (then any error).
 
-    ``open_sender`` is called once, when there is something to send.
+    ``open_sender`` is called once, when there is something to send. With
+    ``concurrency`` above 1 and more than one message to send, they are sent
+    that many at once (:func:`~django_ses.sending.dispatch.send_concurrently`),
+    and the outcomes of those sent come in the order their calls finish.
     """
     if not messages:
         return
@@ -137,34 +141,9 @@ def send_batch(
         logger.warning("django_ses: could not get an SES client: %s", error)
         return
     with sender:
-        yield from _send_all(sendable, sender, fail_silently=fail_silently)
-
-
-def _send_all(
-    sendable: list[Sendable], sender: Sender, *, fail_silently: bool
-) -> Iterator[Outcome]:
-    for index, (message, payload) in enumerate(sendable):
-        outcome = sender.send(message, payload)
-        yield outcome
-        error = outcome.status.error
-        if error is None or outcome.status.sent:
-            # Sent, possibly with some destinations of a bulk message refused.
-            continue
-        if isinstance(error, SESError) and error.stops_sending:
-            # The daily quota is spent: no further call can succeed now.
-            for rest, _ in sendable[index + 1 :]:
-                yield failed(rest, error)
-            if fail_silently:
-                logger.warning("django_ses: messages not sent: %s", error)
-                return
-            raise error from error.__cause__
-        if isinstance(error, SESError) and fail_silently:
-            logger.warning("django_ses: message not sent: %s", error)
-            continue
-        # Not an AWS error (a bug in an event hook, KeyboardInterrupt…), or
-        # not fail_silently: truthful statuses for the rest of the batch.
-        for rest, _ in sendable[index + 1 :]:
-            yield failed(rest, aborted(error))
-        if isinstance(error, SESError):
-            raise error from error.__cause__
-        raise error
+        if concurrency > 1 and len(sendable) > 1:
+            yield from dispatch.send_concurrently(
+                sendable, sender, fail_silently=fail_silently, concurrency=concurrency
+            )
+        else:
+            yield from dispatch.send_sequentially(sendable, sender, fail_silently=fail_silently)

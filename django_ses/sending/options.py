@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from django_ses.aws.clients import ClientSettings
+from django_ses.aws.clients import DEFAULT_POOL_CONNECTIONS, ClientSettings
 from django_ses.aws.endpoints import resolve_endpoint_url, resolve_region
 from django_ses.conf import get_setting
 from django_ses.sending import mime
@@ -54,6 +54,7 @@ KEYWORDS = (
     "ses_return_path_arn",
     "use_ses_v2",
     "aws_global_endpoint_id",
+    "concurrency",
 )
 
 #: ``AWS_SES_CONFIGURATION_SET``: a name, or a callable returning one per message.
@@ -70,6 +71,15 @@ def _throttle_factor(value: Any) -> float | None:
             "throttling off."
         )
     return float(value)
+
+
+def _concurrency(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ImproperlyConfigured(
+            f"AWS_SES_SEND_CONCURRENCY (concurrency) is {value!r}; use a whole number of "
+            "messages sent at once, at least 1 (1 sends one message after the other)."
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,8 @@ class SendOptions:
     use_blacklist: bool
     #: The most destinations one templated message may have (before chunking).
     template_max_destinations: int = 10_000
+    #: How many messages of one ``send_messages()`` call are sent at once.
+    concurrency: int = 1
 
     @classmethod
     def resolve(cls, keywords: Mapping[str, Any]) -> SendOptions:
@@ -162,6 +174,7 @@ class SendOptions:
             default_tags=get_setting("AWS_SES_DEFAULT_TAGS"),
             use_blacklist=get_setting("AWS_SES_USE_BLACKLIST"),
             template_max_destinations=get_setting("AWS_SES_TEMPLATE_MAX_DESTINATIONS"),
+            concurrency=_concurrency(option("concurrency", "AWS_SES_SEND_CONCURRENCY")),
         )
 
     @property
@@ -180,6 +193,7 @@ class SendOptions:
             session_token=self.session_token or None,
             profile_name=self.session_profile or None,
             config=self.config,
+            max_pool_connections=max(self.concurrency, DEFAULT_POOL_CONNECTIONS),
         )
 
     @property

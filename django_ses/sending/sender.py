@@ -18,6 +18,7 @@ from django.core.mail import EmailMessage
 from django_ses.aws.errors import BULK_ENTRY_ERRORS
 from django_ses.exceptions import SESError, from_botocore_error
 from django_ses.sending import request, template_request
+from django_ses.sending.boarding import Ticket, boarding, install
 from django_ses.sending.mime import Recipient
 from django_ses.sending.payload import EmailPayload
 from django_ses.sending.request import RequestParts
@@ -45,11 +46,18 @@ class Sender:
         *,
         use_ses_v2: bool,
         on_close: Callable[[], None] | None = None,
+        max_wait: float | None = None,
     ) -> None:
         self._client = client
         self._limiter = limiter
+        if limiter is not None:
+            # The throttle's last check as each request is written (a test double of a
+            # client has none: its sends wait before the call only).
+            install(client)
         self._use_ses_v2 = use_ses_v2
         self._on_close = on_close
+        #: The longest a send may wait for the rate (in a web request), or ``None``.
+        self.max_wait = max_wait
 
     def __enter__(self) -> Sender:
         return self
@@ -63,17 +71,50 @@ class Sender:
         if self._on_close is not None:
             self._on_close()
 
+    # ------------------------------------------------ bookings made ahead (a concurrent batch)
+
+    def book(self, payloads: Sequence[EmailPayload]) -> tuple[int, float | None]:
+        """Book the first call of one of ``payloads``; return its index and booked start.
+
+        The one that can go first (:func:`~django_ses.sending.throttle.pick_send`);
+        unthrottled, the first one, with no booking (``None``). Raises
+        :class:`~django_ses.exceptions.ThrottleWaitTooLongError` when it would
+        wait longer than :attr:`max_wait` (nothing is then booked).
+        """
+        if self._limiter is None:
+            return 0, None
+        counts = [len(payload.chunks()[0]) for payload in payloads]
+        index, start = self._limiter.reserve_any(counts)
+        self._limiter.check_wait(start, counts[index], self.max_wait)
+        return index, start
+
+    def wait(self, booked: float | None) -> None:
+        """Sleep until the booked start of a call."""
+        if self._limiter is not None and booked is not None:
+            self._limiter.wait_until(booked)
+
+    def refund(self, booked: float | None, payload: EmailPayload) -> None:
+        """Give back the booking of ``payload``'s first call (it was not made)."""
+        if self._limiter is not None and booked is not None:
+            self._limiter.refund(booked, len(payload.chunks()[0]))
+
+    # ------------------------------------------------------------------------ sending
+
     def send(
         self,
         message: EmailMessage,
         payload: EmailPayload,
         *,
         on_accepted: ChunkAccepted | None = None,
+        booked: float | None = None,
     ) -> Outcome:
         """Send ``payload`` (for ``message``) in calls of at most 50 recipients.
 
         Stops at the first call that fails; ``on_accepted`` is called after
-        each call SES accepted (with the destinations it accepted).
+        each call SES accepted (with the destinations it accepted). ``booked``
+        is the start :meth:`book` gave the first call, already waited for. A
+        call SES did not accept (a rejection, a refused connection), and each
+        destination of a bulk call SES refused, gives its booking back.
         """
         accepted: list[DestinationStatus] = []
         refused: list[DestinationStatus] = []
@@ -81,13 +122,22 @@ class Sender:
         http_status: int | None = None
         chunks = payload.chunks()
         for position, chunk in enumerate(chunks):
+            ticket: Ticket | None = None
             try:
-                if self._limiter is not None:
-                    self._limiter.acquire(len(chunk))
-                response, results = self._call(payload, chunk)
+                if self._limiter is None:
+                    response, results = self._call(payload, chunk)
+                else:
+                    start = booked if position == 0 else None
+                    if start is None:
+                        start = self._limiter.acquire(len(chunk), max_wait=self.max_wait)
+                    ticket = Ticket(self._limiter, len(chunk), start)
+                    with boarding(ticket):
+                        response, results = self._call(payload, chunk)
             except BaseException as raw_error:
                 error = _typed(raw_error)
                 typed = error if isinstance(error, SESError) else None
+                if ticket is not None and typed is not None and typed.outcome == FAILED:
+                    ticket.limiter.refund(ticket.start, ticket.count)  # SES did not accept it
                 status = FAILED if typed is not None and typed.outcome == FAILED else UNKNOWN
                 unsent = [r for c in chunks[position:] for r in c]
                 return Outcome(
@@ -107,6 +157,9 @@ class Sender:
             now_accepted = [d for d in results if d.status == SENT]
             accepted.extend(now_accepted)
             refused.extend(d for d in results if d.status != SENT)
+            if ticket is not None and len(results) > len(now_accepted):
+                # Bulk entries SES refused were not sent: their share goes back.
+                ticket.limiter.refund(ticket.start, len(results) - len(now_accepted))
             if on_accepted is not None and now_accepted:
                 by_destination = {d.destination for d in now_accepted}
                 on_accepted(

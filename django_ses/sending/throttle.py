@@ -9,29 +9,11 @@ when ``AWS_SES_RATE_LIMIT_CACHE`` names a Django cache.
 The limiter
 -----------
 SES counts every recipient of a message against the send rate, so the limiter
-counts recipients. Its guarantee, for a rate of ``r`` per second: in any
-one-second window, the sends it lets through carry at most ``r`` recipients,
-even if requests reach SES up to :data:`JITTER_MARGIN` (100 ms) later or
-earlier relative to each other. To that end it plans over windows of
-:data:`WINDOW` = 1.1 seconds, which costs 9% of the throughput. It also
-spreads sends evenly instead of letting them through in bursts.
-
-It combines two rules (see :func:`plan_send`, a pure function), with
-``W`` = :data:`WINDOW`:
-
-1. Even spacing (GCRA, "virtual scheduling" without burst tolerance): a send
-   of ``n`` recipients starting at ``t`` makes the next send wait until
-   ``t + n * W / r``. After a pause no credit builds up, so there is no burst.
-2. An exact sliding window: a send may start at ``t`` only if the sends that
-   started in ``(t - W, t]``, plus this one, carry at most ``r`` recipients.
-
-Rule 1 alone keeps single-recipient sends within the limit; rule 2 makes the
-guarantee hold for messages with several recipients too (a 5-recipient
-message after a run of single ones waits until the window has room for 5). A
-message with more recipients than ``r`` cannot fit any one-second window. It
-is still sent: it waits until nothing was sent in the preceding window, goes
-alone, and the next send waits ``n * W / r`` seconds after it, so the
-long-run rate stays under ``r``.
+counts recipients: in any one-second window, the sends it lets through carry
+at most the rate. The rule (even spacing and an exact sliding window, with
+room for 25 ms of jitter) is :func:`plan_send`, a pure function of
+:mod:`django_ses.sending.schedule` described there; :func:`pick_send` books
+one of several waiting sends, :func:`refund_send` gives a booking back.
 
 The in-process limiter uses :func:`time.monotonic` and a lock. The shared
 limiter keeps the same state in a Django cache under a short-lived lock taken
@@ -49,9 +31,8 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
@@ -59,8 +40,19 @@ from django.core.exceptions import ImproperlyConfigured
 
 from django_ses import caches as process_caches
 from django_ses.conf import get_setting
+from django_ses.exceptions import ThrottleWaitTooLongError
+from django_ses.sending.schedule import (
+    CATCH_UP,
+    JITTER_MARGIN,
+    WINDOW,
+    Schedule,
+    pick_send,
+    plan_send,
+    refund_send,
+)
 
 __all__ = [
+    "CATCH_UP",
     "JITTER_MARGIN",
     "WINDOW",
     "CacheRateLimiter",
@@ -68,21 +60,17 @@ __all__ = [
     "RateLimiter",
     "Schedule",
     "build_rate_limiter",
+    "pick_send",
     "plan_send",
     "positive_rate",
     "rate_limit_cache_alias",
+    "refund_send",
     "reset_rate_limiters",
 ]
 
 # The auto-throttle's one logger name, shared with django_ses.sending.quota
 # (operators and the test suite filter on it).
 logger = logging.getLogger("django_ses.throttle")
-
-#: How much later or earlier, relative to each other, sends may reach SES (network
-#: and scheduling jitter) without breaking the one-second guarantee, in seconds.
-JITTER_MARGIN = 0.1
-#: The window the limiter plans over: one second plus the margin.
-WINDOW = 1.0 + JITTER_MARGIN
 
 
 def positive_rate(value: object, name: str, error: Callable[[str], Exception]) -> float:
@@ -95,63 +83,12 @@ def positive_rate(value: object, name: str, error: Callable[[str], Exception]) -
     return rate
 
 
-# ------------------------------------------------------------------------ schedule
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """A limiter's state, on the limiter's clock.
-
-    ``next_start`` is the earliest time the next send may start (GCRA's
-    theoretical arrival time); ``recent`` holds ``(start, recipients)`` of the
-    sends that started within the last window, oldest first.
-    """
-
-    next_start: float = -math.inf
-    recent: tuple[tuple[float, int], ...] = ()
-
-    def to_wire(self) -> tuple[float, tuple[tuple[float, int], ...]]:
-        """Plain tuples, for storing in a cache."""
-        return (self.next_start, self.recent)
-
-    @classmethod
-    def from_wire(cls, value: object) -> Schedule:
-        """The inverse of :meth:`to_wire`; anything unreadable is an empty schedule."""
-        try:
-            if not isinstance(value, (tuple, list)) or len(value) != 2:
-                return cls()
-            next_start: Any = value[0]
-            recent: Any = value[1]
-            entries: tuple[tuple[float, int], ...] = tuple(
-                (float(start), int(count)) for start, count in recent
-            )
-            return cls(next_start=float(next_start), recent=entries)
-        except (TypeError, ValueError):
-            return cls()
-
-
-def plan_send(schedule: Schedule, *, now: float, count: int, rate: float) -> tuple[float, Schedule]:
-    """Return when a send of ``count`` recipients may start, and the new schedule.
-
-    Pure: the caller holds the lock, supplies ``now`` and stores the result.
-    """
-    start = max(now, schedule.next_start)
-    # Sliding window: the sends in (start - WINDOW, start] plus this one must carry at
-    # most `rate` recipients. Walk back from the newest; the first send that
-    # would overflow the budget must fall out of the window.
-    budget = rate - count
-    carried = 0
-    for sent_at, recipients in reversed(schedule.recent):
-        carried += recipients
-        if carried > budget + 1e-9:
-            start = max(start, sent_at + WINDOW)
-            break
-    recent = tuple(entry for entry in schedule.recent if entry[0] > start - WINDOW)
-    next_start = start + count * WINDOW / rate
-    return start, Schedule(next_start=next_start, recent=(*recent, (start, count)))
-
-
 # ------------------------------------------------------------------------ limiters
+
+
+_T = TypeVar("_T")
+#: A booking: ``plan(schedule, now)`` returns a value and the new schedule.
+Plan = Callable[[Schedule, float], tuple[_T, Schedule]]
 
 
 class RateLimiter(abc.ABC):
@@ -175,25 +112,67 @@ class RateLimiter(abc.ABC):
         """The clock the schedule uses, in seconds."""
 
     @abc.abstractmethod
+    def _book(self, plan: Plan[_T]) -> _T:
+        """Run ``plan`` on the schedule under the lock, store the new schedule, return its value."""
+
     def reserve(self, count: int) -> float:
         """Book a send of ``count`` recipients; return its start time on :meth:`clock`."""
+        return self._book(
+            lambda schedule, now: plan_send(schedule, now=now, count=count, rate=self._rate)
+        )
 
-    def acquire(self, count: int) -> None:
-        """Block until a send of ``count`` recipients may go out.
+    def reserve_any(self, counts: Sequence[int]) -> tuple[int, float]:
+        """Book one of several waiting sends (:func:`pick_send`); return its index and start."""
 
-        ``count`` is the number of recipients (SES counts each). ``0`` returns
-        at once.
-        """
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise ValueError(f"count must be a number of recipients (int >= 0), got {count!r}.")
-        if count == 0:
+        def plan(schedule: Schedule, now: float) -> tuple[tuple[int, float], Schedule]:
+            index, start, planned = pick_send(schedule, now=now, counts=counts, rate=self._rate)
+            return (index, start), planned
+
+        return self._book(plan)
+
+    def refund(self, start: float, count: int) -> None:
+        """Give back the booking ``(start, count)``: SES did not accept that send."""
+        if count:
+            self._book(
+                lambda schedule, now: (
+                    None,
+                    refund_send(schedule, start=start, count=count, rate=self._rate),
+                )
+            )
+
+    def check_wait(self, start: float, count: int, max_wait: float | None) -> None:
+        """Refund and raise :class:`~django_ses.exceptions.ThrottleWaitTooLongError` when the
+        booking ``(start, count)`` starts more than ``max_wait`` seconds from now."""
+        if max_wait is None:
             return
-        start = self.reserve(count)
+        wait = start - self.clock()
+        if wait > max_wait:
+            self.refund(start, count)
+            raise ThrottleWaitTooLongError(count, wait, self._rate, max_wait)
+
+    def wait_until(self, start: float) -> None:
+        """Sleep until ``start`` on :meth:`clock`."""
         # Turn the start into a monotonic deadline once, so a wall-clock step
         # during the wait (shared limiter) does not stretch or cut it.
         deadline = time.monotonic() + (start - self.clock())
         while (remaining := deadline - time.monotonic()) > 0:
             time.sleep(remaining)
+
+    def acquire(self, count: int, *, max_wait: float | None = None) -> float:
+        """Block until a send of ``count`` recipients may go out; return its booked start.
+
+        ``count`` is the number of recipients (SES counts each). ``0`` returns
+        at once. With ``max_wait``, a send that would wait longer is not
+        booked and raises :class:`~django_ses.exceptions.ThrottleWaitTooLongError`.
+        """
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError(f"count must be a number of recipients (int >= 0), got {count!r}.")
+        if count == 0:
+            return self.clock()
+        start = self.reserve(count)
+        self.check_wait(start, count, max_wait)
+        self.wait_until(start)
+        return start
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} key={self.key!r} rate={self._rate:g}/s>"
@@ -210,12 +189,10 @@ class LocalRateLimiter(RateLimiter):
     def clock(self) -> float:
         return time.monotonic()
 
-    def reserve(self, count: int) -> float:
+    def _book(self, plan: Plan[_T]) -> _T:
         with self._lock:
-            start, self._schedule = plan_send(
-                self._schedule, now=self.clock(), count=count, rate=self._rate
-            )
-        return start
+            value, self._schedule = plan(self._schedule, self.clock())
+        return value
 
 
 class CacheRateLimiter(RateLimiter):
@@ -250,32 +227,30 @@ class CacheRateLimiter(RateLimiter):
     def clock(self) -> float:
         return time.time()
 
-    def reserve(self, count: int) -> float:
+    def _book(self, plan: Plan[_T]) -> _T:
         with self._local_lock:
             try:
-                return self._reserve_in_cache(count)
+                return self._book_in_cache(plan)
             except Exception as exc:  # the cache is down: degrade, do not stop sending
                 self._warn_fallback(exc)
-                start, self._last_seen = plan_send(
-                    self._last_seen, now=self.clock(), count=count, rate=self._rate
-                )
-                return start
+                value, self._last_seen = plan(self._last_seen, self.clock())
+                return value
 
-    def _reserve_in_cache(self, count: int) -> float:
+    def _book_in_cache(self, plan: Plan[_T]) -> _T:
         cache = caches[self.cache_alias]
         token = uuid.uuid4().hex
         if not self._take_lock(cache, token):
             raise TimeoutError(f"its lock stayed busy for {self.lock_wait:g} seconds")
         try:
             schedule = Schedule.from_wire(cache.get(self._state_key))
-            start, schedule = plan_send(schedule, now=self.clock(), count=count, rate=self._rate)
+            value, schedule = plan(schedule, self.clock())
             expiry = max(1, math.ceil(schedule.next_start - self.clock() + WINDOW) + 1)
             cache.set(self._state_key, schedule.to_wire(), timeout=expiry)
             self._last_seen = schedule
         finally:
             if cache.get(self._lock_key) == token:
                 cache.delete(self._lock_key)
-        return start
+        return value
 
     def _take_lock(self, cache: Any, token: str) -> bool:
         deadline = time.monotonic() + self.lock_wait
