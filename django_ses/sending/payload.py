@@ -72,6 +72,7 @@ def build_payload(
     )
     configuration_set = _configuration_set(message, options)
     tags = request.merge_tags(options.default_tags, getattr(message, "ses_tags", None))
+    mime.check_size_before_rendering(message, options.api)
     raw = mime.render_mime(message, to=to_header, cc=cc_header, configuration_set=configuration_set)
     if options.dkim_domain and options.dkim_key:
         raw = dkim.sign_message(

@@ -15,7 +15,7 @@ from typing import Any
 from django.core.mail import EmailMessage
 
 from django_ses.exceptions import SESError, from_botocore_error
-from django_ses.sending import request
+from django_ses.sending import request, wire
 from django_ses.sending.mime import Recipient
 from django_ses.sending.payload import EmailPayload
 from django_ses.sending.result import Outcome
@@ -44,6 +44,7 @@ class Sender:
         on_close: Callable[[], None] | None = None,
     ) -> None:
         self._client = client
+        wire.install(client)  # large raw messages are streamed, not copied
         self._limiter = limiter
         self._use_ses_v2 = use_ses_v2
         self._on_close = on_close
