@@ -27,7 +27,7 @@ from typing import Any
 from django.db import DatabaseError, IntegrityError, connections, models, router, transaction
 from django.utils import timezone
 
-from django_ses.events import event_kind_for, normalize_event, ses_event_type
+from django_ses.events import event_kind_for, event_recipients, ses_event_type
 from django_ses.models import SNSNotification
 from django_ses.webhook.sanitize import loggable, storable
 
@@ -64,7 +64,7 @@ def notification_record(
         found = receipt.get("recipients") if isinstance(receipt, Mapping) else None
         recipients = [r for r in found if isinstance(r, str)] if isinstance(found, list) else []
     elif event_kind_for(ses_type) is not None:
-        recipients = normalize_event(message).recipients
+        recipients = event_recipients(message)
     text = notification.get("Message")
     if isinstance(text, str) and "\\u0000" not in text:
         # JSON strings hold a NUL only as the escape \u0000: without one, the
