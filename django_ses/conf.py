@@ -19,10 +19,12 @@ two in step.
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import Settings, UserSettingsHolder
 from django.conf import settings as django_settings
 
 __all__ = [
@@ -245,6 +247,30 @@ def written_values(name: str) -> list[tuple[str, Any]]:
     ]
 
 
+def _raw_value(name: str) -> Any:
+    """``settings.<name>``, or ``_MISSING``.
+
+    Read by dictionary lookups through Django's settings holders (the project's
+    settings, ``override_settings`` layers, the defaults): ``getattr`` on the
+    lazy settings raises and catches ``AttributeError`` for every unset name,
+    several microseconds each, and the webhook reads a dozen per request. Any
+    other holder is read with ``getattr``.
+    """
+    holder: Any = getattr(django_settings, "_wrapped", None)
+    while True:
+        kind = type(holder)
+        if kind is UserSettingsHolder:  # configure() and override_settings
+            if name in holder.__dict__:
+                return holder.__dict__[name]
+            if name in holder._deleted:
+                return _MISSING
+            holder = holder.default_settings
+        elif kind is Settings or isinstance(holder, types.ModuleType):
+            return holder.__dict__.get(name, _MISSING)
+        else:  # not set up yet, or a holder of another kind
+            return getattr(django_settings, name, _MISSING)
+
+
 def get_setting(name: str) -> Any:
     """The value of the django_ses setting ``name``: set value, coerced, else its default.
 
@@ -258,7 +284,7 @@ def get_setting(name: str) -> Any:
         return getattr(django_settings, name, None)
     setting = SETTINGS[name]
     for candidate in setting.names:
-        value = getattr(django_settings, candidate, _MISSING)
+        value = _raw_value(candidate)
         if value is _MISSING:
             continue
         if value is not None and setting.coerce is not None:

@@ -31,6 +31,7 @@ __all__ = [
     "SESEvent",
     "UnknownEventType",
     "event_kind_for",
+    "event_recipients",
     "normalize_event",
     "parse_aws_timestamp",
     "send_event_signals",
@@ -227,6 +228,14 @@ def _metadata(mail: Mapping[str, Any]) -> dict[str, Any]:
             return {}
         return value if isinstance(value, dict) else {}
     return {}
+
+
+def event_recipients(message: Mapping[str, Any]) -> list[str]:
+    """The recipients :func:`normalize_event` gives, without the rest of the event."""
+    kind = event_kind_for(ses_event_type(message))
+    if kind is None:
+        raise UnknownEventType(ses_event_type(message))
+    return _recipients(kind, _as_dict(message.get("mail")), _as_dict(message.get(kind.payload_key)))
 
 
 def normalize_event(

@@ -140,20 +140,23 @@ class InvalidMessageError(SESError, ValueError):
 class MessageTooLargeError(InvalidMessageError):
     """The raw message is over the API's size limit (v1: 10 MB, v2: 40 MB)."""
 
-    def __init__(self, size: int, limit: int, api: str) -> None:
+    def __init__(self, size: int, limit: int, api: str, at_least: bool = False) -> None:
         self.size = size
         self.limit = limit
         self.api = api
+        #: ``size`` is a lower bound: the attachments alone, found before rendering.
+        self.at_least = at_least
         advice = "Send smaller attachments"
         if api == "v1":
             advice += ", or set USE_SES_V2 = True: the v2 API accepts up to 40 MB"
+        measure = "at least " if at_least else ""
         super().__init__(
-            f"The message is {size} bytes, over the {limit}-byte limit of the SES {api} API "
-            f"(attachments included, after MIME encoding). {advice}."
+            f"The message is {measure}{size} bytes, over the {limit}-byte limit of the SES "
+            f"{api} API (attachments included, after MIME encoding). {advice}."
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return type(self), (self.size, self.limit, self.api)
+        return type(self), (self.size, self.limit, self.api, self.at_least)
 
 
 class BatchAbortedError(SESError):

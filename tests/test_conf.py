@@ -33,6 +33,19 @@ def test_the_name_wins_over_its_aliases() -> None:
     assert get_setting("AWS_SES_REGION_NAME") == "ap-south-1"
 
 
+def test_nested_overrides_and_deleted_settings_read_as_django_reads_them(settings) -> None:
+    settings.AWS_SES_SNS_MAX_AGE = 60
+    with override_settings(AWS_SES_EVENT_PROCESSING="tasks"):
+        assert get_setting("AWS_SES_SNS_MAX_AGE") == 60  # from the outer layer
+        assert get_setting("AWS_SES_EVENT_PROCESSING") == "tasks"
+        with override_settings(AWS_SES_SNS_MAX_AGE=5):
+            assert get_setting("AWS_SES_SNS_MAX_AGE") == 5
+    del settings.AWS_SES_SNS_MAX_AGE
+    assert get_setting("AWS_SES_SNS_MAX_AGE") is None
+    assert get_setting("AWS_SES_EVENT_PROCESSING") == "inline"
+    assert get_setting("DEFAULT_CHARSET") == "utf-8"  # Django's own default
+
+
 @override_settings(AWS_SES_AUTO_THROTTLE=None)
 def test_a_setting_set_to_none_stays_none() -> None:
     assert get_setting("AWS_SES_AUTO_THROTTLE") is None

@@ -8,7 +8,10 @@
 * :func:`message_recipients` lists the envelope recipients (To, Cc, Bcc);
   :func:`parse_address` / :func:`encode_address` check and encode addresses.
 * :func:`configuration_set_header` and :func:`check_size` read and check the
-  message for the request (built by :mod:`django_ses.sending.request`).
+  message for the request (built by :mod:`django_ses.sending.request`);
+  :func:`check_size_before_rendering` refuses a message whose attachments alone
+  are over the limit, before it is rendered. Large binary attachments are
+  rendered once, by :mod:`django_ses.sending.attachments`.
 
 Everything that is wrong with a message raises
 :class:`~django_ses.exceptions.InvalidMessageError` before any API call.
@@ -29,6 +32,7 @@ from typing import Any, Literal
 from django.core.mail import EmailMessage
 
 from django_ses.exceptions import InvalidMessageError, MessageTooLargeError
+from django_ses.sending import attachments
 from django_ses.sending.headers import (
     CONFIGURATION_SET_HEADER,
     RESULT_KEYS,
@@ -45,6 +49,7 @@ __all__ = [
     "SIZE_LIMITS",
     "Recipient",
     "check_size",
+    "check_size_before_rendering",
     "configuration_set_header",
     "encode_address",
     "message_recipients",
@@ -231,10 +236,20 @@ def render_mime(
         clone.to = list(to)
     if cc is not None:
         clone.cc = list(cc)
+    # Large binary attachments are rendered once, into the final bytes (see
+    # sending.attachments); the email package renders the rest, small.
+    placeholders = attachments.with_placeholders(clone)
     try:
         mime = _build(clone)
         replace_headers(mime, replacing)
         raw = _serialize(mime)
+        spliced = attachments.splice(raw, placeholders) if placeholders else raw
+        if spliced is None:  # not encoded as expected: render the message as it is
+            clone.attachments = message.attachments
+            mime = _build(clone)
+            replace_headers(mime, replacing)
+            spliced = _serialize(mime)
+        raw = spliced
     except InvalidMessageError:
         raise
     except (ValueError, LookupError, email.errors.MessageError) as error:
@@ -253,3 +268,16 @@ def check_size(raw: bytes, api: Api) -> None:
     limit = SIZE_LIMITS[api]
     if len(raw) > limit:
         raise MessageTooLargeError(len(raw), limit, api)
+
+
+def check_size_before_rendering(message: EmailMessage, api: Api) -> None:
+    """Raise :class:`MessageTooLargeError` when ``message`` is certainly over the limit.
+
+    From its binary attachments' encoded size alone (a lower bound), so an
+    oversized message is refused before it is rendered. :func:`check_size`
+    checks the rendered message exactly.
+    """
+    limit = SIZE_LIMITS[api]
+    size = attachments.minimum_size(message)
+    if size > limit:
+        raise MessageTooLargeError(size, limit, api, at_least=True)

@@ -89,6 +89,7 @@ def build_payload(
             suppressed=suppressed,
             template=spec,
         )
+    mime.check_size_before_rendering(message, options.api)
     raw = mime.render_mime(message, to=to_header, cc=cc_header, configuration_set=configuration_set)
     if options.dkim_domain and options.dkim_key:
         raw = dkim.sign_message(

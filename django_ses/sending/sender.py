@@ -17,7 +17,7 @@ from django.core.mail import EmailMessage
 
 from django_ses.aws.errors import BULK_ENTRY_ERRORS
 from django_ses.exceptions import SESError, from_botocore_error
-from django_ses.sending import request, template_request
+from django_ses.sending import request, template_request, wire
 from django_ses.sending.boarding import Ticket, boarding, install
 from django_ses.sending.mime import Recipient
 from django_ses.sending.payload import EmailPayload
@@ -49,6 +49,7 @@ class Sender:
         max_wait: float | None = None,
     ) -> None:
         self._client = client
+        wire.install(client)  # large raw messages are streamed, not copied
         self._limiter = limiter
         if limiter is not None:
             # The throttle's last check as each request is written (a test double of a

@@ -72,6 +72,7 @@ CERT_URL = re.compile(
 )
 
 _CERT_HOST = re.compile(rf"^{SNS_HOST_PATTERN}\Z")
+_WHITESPACE = re.compile(r"\s")
 
 
 # -- the certificate URL ---------------------------------------------------------------
@@ -113,7 +114,7 @@ def check_certificate_url(url: object) -> str:
     lower-cased (the one URL fetched and cached). Raises
     :class:`UntrustedSNSMessage`.
     """
-    if not isinstance(url, str) or not url.isprintable() or any(c.isspace() for c in url):
+    if not isinstance(url, str) or not url.isprintable() or _WHITESPACE.search(url):
         raise UntrustedSNSMessage("SigningCertURL is not a URL")
     parts = urllib.parse.urlsplit(url)
     if parts.scheme != "https":

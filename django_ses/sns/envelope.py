@@ -103,7 +103,10 @@ def load_json_object(text: str | bytes, *, what: str = "body") -> dict[str, Any]
         raise NestedTooDeeply(f"the {what} is nested too deeply") from None
     except ValueError:
         raise MalformedSNSMessage(f"the {what} is not valid JSON") from None
-    if _nesting_exceeds(value, MAX_JSON_DEPTH):
+    # The depth is at most the number of opening brackets (those in strings count too).
+    if text.count("{") + text.count("[") > MAX_JSON_DEPTH and _nesting_exceeds(
+        value, MAX_JSON_DEPTH
+    ):
         raise NestedTooDeeply(f"the {what} is nested too deeply")
     if not isinstance(value, dict):
         raise MalformedSNSMessage(f"the {what} is not a JSON object")

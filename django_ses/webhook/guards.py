@@ -50,6 +50,8 @@ _SNS_HEADERS = (
     ("x-amz-sns-topic-arn", "TopicArn"),
 )
 
+_META_NAMES = {header: "HTTP_" + header.upper().replace("-", "_") for header, _ in _SNS_HEADERS}
+
 # A Timestamp this far in the future is refused when AWS_SES_SNS_MAX_AGE is set.
 _CLOCK_SKEW = dt.timedelta(minutes=5)
 
@@ -105,8 +107,9 @@ def parse_notification(body: bytes) -> dict[str, Any]:
 
 def check_sns_headers(request: HttpRequest, notification: Mapping[str, Any]) -> None:
     """SNS's ``x-amz-sns-*`` headers, when present, must agree with the body."""
+    meta = request.META  # request.headers would build every header's entry first
     for header, key in _SNS_HEADERS:
-        value = request.headers.get(header)
+        value = meta.get(_META_NAMES[header])
         if value is not None and value != notification[key]:
             raise WebhookRefusal(400, f"the {header} header does not match the message {key}")
 

@@ -61,13 +61,14 @@ class EventHooks:
             sns_message_id=notification.get("MessageId", ""),
             topic_arn=notification.get("TopicArn", ""),
         )
-        logger.info(
-            "Received SES %s event for SES message %s (MessageId=%s, TopicArn=%s)",
-            event.event_type,
-            loggable(event.message_id),
-            loggable(event.sns_message_id),
-            loggable(event.topic_arn),
-        )
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(
+                "Received SES %s event for SES message %s (MessageId=%s, TopicArn=%s)",
+                event.event_type,
+                loggable(event.message_id),
+                loggable(event.sns_message_id),
+                loggable(event.topic_arn),
+            )
         send_event_signals(event, sender=self.get_signal_sender(), raw_message=self.raw_body())
         return event
 

@@ -1,22 +1,33 @@
 """The idempotency ledger: one :class:`~django_ses.models.SNSNotification` per SNS ``MessageId``.
 
 :func:`record_once` is the one insert-or-stop-on-duplicate: inside one
-transaction the row is inserted first (its unique ``sns_message_id`` makes a
-concurrent duplicate wait, then fail), then the caller's work runs, and both
+transaction the row is inserted first, with its outcome (``processed``, or
+``queued`` in tasks mode) already in it, then the caller's work runs, and both
 commit together. Any failure rolls the row back, so SNS's retry is processed
-again. The other functions move a queued row to ``processed`` or ``failed``.
+again.
+
+On PostgreSQL and SQLite the insert is one statement that ignores a conflict
+on the unique ``sns_message_id`` (``INSERT … ON CONFLICT (sns_message_id) DO
+NOTHING``) and its row count says whether this request recorded the message:
+a notification costs ``BEGIN``, one indexed write and ``COMMIT``. A concurrent
+duplicate's insert waits for the first transaction: it inserts nothing if that
+commits, and records the message itself if that rolls back. On other databases
+the ORM inserts the row inside a savepoint and a unique-constraint error means
+"already recorded". The other functions move a queued row to ``processed`` or
+``failed``.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.db import DatabaseError, IntegrityError, router, transaction
+from django.db import DatabaseError, IntegrityError, connections, models, router, transaction
 from django.utils import timezone
 
-from django_ses.events import event_kind_for, normalize_event, ses_event_type
+from django_ses.events import event_kind_for, event_recipients, ses_event_type
 from django_ses.models import SNSNotification
 from django_ses.webhook.sanitize import loggable, storable
 
@@ -53,7 +64,14 @@ def notification_record(
         found = receipt.get("recipients") if isinstance(receipt, Mapping) else None
         recipients = [r for r in found if isinstance(r, str)] if isinstance(found, list) else []
     elif event_kind_for(ses_type) is not None:
-        recipients = normalize_event(message).recipients
+        recipients = event_recipients(message)
+    text = notification.get("Message")
+    if isinstance(text, str) and "\\u0000" not in text:
+        # JSON strings hold a NUL only as the escape \u0000: without one, the
+        # parsed record has none to remove (storable() would copy it unchanged).
+        clean_payload: Any = payload
+    else:
+        clean_payload = storable(payload)
     record = {
         "sns_message_id": notification["MessageId"],
         "sns_type": notification["Type"][:40],
@@ -61,9 +79,12 @@ def notification_record(
         "event_type": ses_type[:40],
         "ses_message_id": ses_message_id[:255] if isinstance(ses_message_id, str) else "",
         "recipients": recipients,
-        "payload": payload,
     }
-    return {key: storable(value) for key, value in record.items()}
+    return {**{key: storable(value) for key, value in record.items()}, "payload": clean_payload}
+
+
+#: The databases whose ``INSERT … ON CONFLICT (column) DO NOTHING`` reports the rows it wrote.
+_CONFLICT_IGNORING_VENDORS = frozenset({"postgresql", "sqlite"})
 
 
 def record_once(record: Mapping[str, Any], then: Callable[[str], None]) -> bool:
@@ -72,14 +93,74 @@ def record_once(record: Mapping[str, Any], then: Callable[[str], None]) -> bool:
     Returns ``False``, running nothing, when the ``MessageId`` is already recorded.
     """
     using = database()
+    connection = connections[using]
     with transaction.atomic(using=using):
-        try:
-            with transaction.atomic(using=using):
-                SNSNotification.objects.using(using).create(**record)
-        except IntegrityError:
+        if connection.vendor in _CONFLICT_IGNORING_VENDORS:
+            inserted = _insert_ignoring_conflict(connection, record)
+        else:
+            inserted = _insert_in_savepoint(using, record)
+        if not inserted:
             return False
         then(using)
     return True
+
+
+def _insert_in_savepoint(using: str, record: Mapping[str, Any]) -> bool:
+    try:
+        with transaction.atomic(using=using):
+            SNSNotification.objects.using(using).create(**record)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _insert_ignoring_conflict(connection: Any, record: Mapping[str, Any]) -> bool:
+    """One ``INSERT … ON CONFLICT (sns_message_id) DO NOTHING``; whether it wrote the row.
+
+    Every column is written, as the ORM would write it: the record's value or
+    the field's default, prepared by the field for this database.
+    """
+    values = []
+    for field, plain_text in _insert_fields():
+        value = record[field.name] if field.name in record else field.get_default()
+        if not (plain_text and isinstance(value, str)):  # a string is written as it is
+            value = field.get_db_prep_save(value, connection)
+        values.append(value)
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(connection), values)
+        return bool(cursor.rowcount == 1)
+
+
+@functools.cache
+def _insert_fields() -> tuple[tuple[Any, bool], ...]:
+    """Every column but the primary key, and whether it is plain text (CharField, TextField)."""
+    meta = SNSNotification._meta
+    return tuple(
+        (field, type(field) in (models.CharField, models.TextField))
+        for field in meta.concrete_fields
+        if field is not meta.pk
+    )
+
+
+# The statement, by database vendor (it differs only in how names are quoted).
+_INSERT_SQL: dict[str, str] = {}
+
+
+def _insert_sql(connection: Any) -> str:
+    sql = _INSERT_SQL.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        table = quote(SNSNotification._meta.db_table)
+        columns = ", ".join(quote(field.column) for field, _ in _insert_fields())
+        placeholders = ", ".join(["%s"] * len(_insert_fields()))
+        unique = quote("sns_message_id")  # the column of the unique SNSNotification field
+        # Only quoted names from the model's metadata; every value is a parameter.
+        sql = (
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+            f"ON CONFLICT ({unique}) DO NOTHING"
+        )
+        _INSERT_SQL[connection.vendor] = sql
+    return sql
 
 
 def lock_queued(using: str, sns_message_id: str) -> SNSNotification | None:

@@ -1,0 +1,213 @@
+"""django_ses.webhook.ledger: each SNS MessageId recorded once, in one indexed write.
+
+A notification costs one ``INSERT … ON CONFLICT (sns_message_id) DO NOTHING``
+inside its transaction, with its outcome already in the row; a redelivery
+costs the same statement and nothing else. Under concurrent delivery the
+duplicate waits for the first transaction: nothing is processed twice, and a
+first attempt that fails leaves the message to the duplicate.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import responses
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from django_ses import signals
+from django_ses.models import SNSNotification
+from django_ses.webhook import ledger
+from tests.sns_signing import shared_signer
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ses_events"
+TABLE = SNSNotification._meta.db_table
+
+
+def ses_record(name: str = "delivery") -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text())
+    return data
+
+
+def statements(queries: CaptureQueriesContext) -> list[str]:
+    """The SQL run, without transaction control (BEGIN, SAVEPOINT, RELEASE)."""
+    control = ("BEGIN", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK", "COMMIT")
+    return [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(control)]
+
+
+def the_one_insert(sql: list[str]) -> None:
+    assert len(sql) == 1, sql
+    assert sql[0].startswith(f'INSERT INTO "{TABLE}"')
+    assert 'ON CONFLICT ("sns_message_id") DO NOTHING' in sql[0]
+
+
+@pytest.mark.django_db
+def test_a_notification_is_one_insert_with_its_outcome_in_it(sns, signals_sent):
+    with CaptureQueriesContext(connection) as queries:
+        response = sns.notify(ses_record())
+
+    assert response.status_code == 200
+    the_one_insert(statements(queries))
+    row = SNSNotification.objects.get()
+    assert row.status == SNSNotification.Status.PROCESSED
+    assert row.event_type == "Delivery"
+    assert row.payload == ses_record()
+    assert "delivery_received" in signals_sent.names
+
+
+@pytest.mark.django_db
+def test_a_redelivery_is_the_same_insert_and_nothing_else(sns, signals_sent):
+    notification = sns.signer.notification(ses_record())
+    sns.post(notification)
+    signals_sent.calls.clear()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = sns.post(notification)
+
+    assert response.status_code == 200
+    assert b"already processed" in response.content
+    the_one_insert(statements(queries))
+    assert signals_sent.names == []
+    assert SNSNotification.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_test_transaction_a_notification_is_the_insert_and_its_commit(sns):
+    with CaptureQueriesContext(connection) as queries:
+        assert sns.notify(ses_record()).status_code == 200
+
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert len(sql) == 3, sql
+    assert sql[0] == "BEGIN"
+    the_one_insert(sql[1:2])
+    assert sql[2] == "COMMIT"
+
+
+@pytest.mark.django_db
+def test_record_once_runs_nothing_for_a_recorded_message_id():
+    record = {"sns_message_id": "m-1", "sns_type": "Notification", "topic_arn": "t"}
+    ran: list[str] = []
+
+    assert ledger.record_once(record, ran.append) is True
+    assert ledger.record_once(record, ran.append) is False
+
+    assert ran == [ledger.database()]
+    row = SNSNotification.objects.get()
+    assert (row.status, row.recipients, row.payload, row.error) == ("processed", [], None, "")
+    assert row.processed_at is not None
+
+
+@pytest.mark.django_db
+def test_a_failing_handler_rolls_the_row_back():
+    record = {"sns_message_id": "m-2", "sns_type": "Notification", "topic_arn": "t"}
+
+    def broken(using: str) -> None:
+        raise RuntimeError("handler failed")
+
+    with pytest.raises(RuntimeError):
+        ledger.record_once(record, broken)
+
+    assert not SNSNotification.objects.exists()
+    assert ledger.record_once(record, lambda using: None) is True
+
+
+@pytest.mark.django_db
+def test_nul_characters_are_removed_before_the_row_is_written(sns):
+    raw = ses_record("send")
+    raw["mail"]["commonHeaders"]["subject"] = "Hello\x00world"
+
+    assert sns.notify(raw).status_code == 200
+
+    assert SNSNotification.objects.get().payload["mail"]["commonHeaders"]["subject"] == (
+        "Helloworld"
+    )
+
+
+# -- concurrency (PostgreSQL) --------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_duplicate_waiting_on_a_failed_first_attempt_processes_the_message(require_postgres):
+    message = shared_signer().notification(ses_record("bounce"))
+    body = json.dumps(message)
+    started = threading.Event()
+    calls: list[str] = []
+
+    def first_fails(sender: Any, **kwargs: Any) -> None:
+        calls.append(threading.current_thread().name)
+        if threading.current_thread().name == "first":
+            started.set()
+            time.sleep(0.5)  # the duplicate's insert now waits on this transaction
+            raise RuntimeError("the first attempt fails")
+
+    statuses: dict[str, int] = {}
+
+    def deliver(name: str) -> None:
+        try:
+            response = Client().post("/ses/event-webhook/", body, content_type="text/plain")
+            statuses[name] = response.status_code
+        finally:
+            connection.close()
+
+    signals.bounce_received.connect(first_fails, weak=False, dispatch_uid="first-fails")
+    try:
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            shared_signer().serve_certificate(mock)
+            first = threading.Thread(target=deliver, args=("first",), name="first")
+            first.start()
+            assert started.wait(10)
+            second = threading.Thread(target=deliver, args=("second",), name="second")
+            second.start()
+            first.join(20)
+            second.join(20)
+    finally:
+        signals.bounce_received.disconnect(dispatch_uid="first-fails")
+    assert statuses == {"first": 500, "second": 200}
+    assert calls == ["first", "second"]
+    assert SNSNotification.objects.filter(sns_message_id=message["MessageId"]).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_many_concurrent_deliveries_of_one_message_are_processed_once(require_postgres):
+    message = shared_signer().notification(ses_record("delivery"))
+    body = json.dumps(message)
+    calls: list[str] = []
+    gate = threading.Barrier(6)
+
+    def receiver(sender: Any, **kwargs: Any) -> None:
+        calls.append(threading.current_thread().name)
+        time.sleep(0.2)
+
+    statuses: list[int] = []
+
+    def deliver() -> None:
+        try:
+            gate.wait(10)
+            statuses.append(
+                Client().post("/ses/event-webhook/", body, content_type="text/plain").status_code
+            )
+        finally:
+            connection.close()
+
+    signals.delivery_received.connect(receiver, weak=False, dispatch_uid="slow-delivery")
+    try:
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            shared_signer().serve_certificate(mock)
+            threads = [threading.Thread(target=deliver, name=f"t{i}") for i in range(6)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(30)
+    finally:
+        signals.delivery_received.disconnect(dispatch_uid="slow-delivery")
+    assert statuses == [200] * 6
+    assert len(calls) == 1
+    assert SNSNotification.objects.filter(sns_message_id=message["MessageId"]).count() == 1
