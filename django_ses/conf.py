@@ -83,6 +83,7 @@ _THROTTLE = "Throttling"
 _TASKS = "Tasks"
 _WEBHOOK = "Events webhook"
 _INBOUND = "Inbound mail"
+_SEND_LOG = "Send log"
 
 SETTINGS: dict[str, Setting] = {
     setting.name: setting
@@ -160,6 +161,10 @@ SETTINGS: dict[str, Setting] = {
         Setting("AWS_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS", True, (), _bool, _WEBHOOK),
         Setting("AWS_SES_ADD_BOUNCE_TO_BLACKLIST", False, (), _bool, _WEBHOOK),
         Setting("AWS_SES_ADD_COMPLAINT_TO_BLACKLIST", False, (), _bool, _WEBHOOK),
+        # Send log
+        Setting("AWS_SES_SEND_LOG", False, (), _bool, _SEND_LOG),
+        Setting("AWS_SES_SEND_LOG_HASH_RECIPIENTS", False, (), _bool, _SEND_LOG),
+        Setting("AWS_SES_SEND_LOG_RETENTION_DAYS", 90, (), None, _SEND_LOG),
         # Inbound mail
         Setting("AWS_SES_INBOUND_HANDLER", DEFAULT_INBOUND_HANDLER, (), _blank_is_unset, _INBOUND),
         Setting("AWS_SES_INBOUND_S3_BUCKETS", None, (), None, _INBOUND),

@@ -1,7 +1,8 @@
 """Admin for the stored statistics, the blacklist, the event log and failed inbound mail.
 
 Importing this package (Django's admin autodiscovery does) registers every
-model admin of django_ses, one module per group of models: ``stats``, ``blacklist``, ``logs``.
+model admin of django_ses, one module per group of models: ``stats``, ``blacklist``, ``logs``,
+``send_log``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django_ses.admin.logs import (
     SNSNotificationAdmin,
     download_raw_messages,
 )
+from django_ses.admin.send_log import SentMessageAdmin, SentMessageEventAdmin
 from django_ses.admin.stats import RateListFilter, SESStatAdmin
 from django_ses.csv_export import csv_export_action, csv_response
 
@@ -22,6 +24,8 @@ __all__ = [
     "RateListFilter",
     "SESStatAdmin",
     "SNSNotificationAdmin",
+    "SentMessageAdmin",
+    "SentMessageEventAdmin",
     "csv_export_action",
     "csv_response",
     "download_raw_messages",

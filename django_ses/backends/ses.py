@@ -29,10 +29,11 @@ from django.core.mail.backends.base import BaseEmailBackend
 
 from django_ses.aws.clients import ClientSettings, build_client, create_session, shared_client
 from django_ses.exceptions import SESError, from_botocore_error
+from django_ses.send_log import writer as send_log
 from django_ses.sending import quota, throttle
 from django_ses.sending.batch import send_batch
 from django_ses.sending.options import KEYWORDS, UNSET, OptionAlias, SendOptions
-from django_ses.sending.result import announce_sent, record
+from django_ses.sending.result import Outcome, announce_sent, record
 from django_ses.sending.sender import Sender
 
 __all__ = ["SESBackend"]
@@ -227,9 +228,15 @@ class SESBackend(BaseEmailBackend):
             fail_silently=self.fail_silently,
             open_sender=self.open_sender,
         )
-        for outcome in outcomes:
-            record(outcome)
-            if outcome.status.sent:
-                sent += 1
-                announce_sent(type(self), outcome.message)
+        settled: list[Outcome] = []
+        try:
+            for outcome in outcomes:
+                settled.append(outcome)
+                record(outcome)
+                if outcome.status.sent:
+                    sent += 1
+                    announce_sent(type(self), outcome.message)
+        finally:
+            # AWS_SES_SEND_LOG: one bulk insert for the whole call, even when it raises.
+            send_log.record_outcomes(settled, self.options)
         return sent

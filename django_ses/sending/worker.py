@@ -37,6 +37,7 @@ from django_ses.exceptions import (
     ThrottledError,
 )
 from django_ses.loading import import_class
+from django_ses.send_log import writer as send_log
 from django_ses.sending.mime import Recipient
 from django_ses.sending.progress import DeliveryProgress
 from django_ses.sending.queued_email import PAYLOAD_FORMAT, QueuedEmail
@@ -186,6 +187,8 @@ def _deliver(
         )
         with backend.open_sender() as sender:
             outcome = sender.send(message, payload, on_accepted=progress.record_accepted)
+        # AWS_SES_SEND_LOG: what this run got accepted, before any error is handled.
+        send_log.record_outcomes([outcome], payload=payload, queued=True)
         error = outcome.status.error
         if isinstance(error, SESError):
             unsent = [r for r in remaining if not progress.is_accepted(r)]
