@@ -173,3 +173,16 @@ def test_events_processed_in_a_task_fill_the_same_log(sns, settings, sent):
 
     assert state(BOB)[0] == "delivered"
     assert SentMessageEvent.objects.get().event_type == "delivery"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("subtype", "flag"), [("OnAccountSuppressionList", True), ("General", False)]
+)
+def test_the_bounce_signal_says_whether_the_suppression_list_caused_it(
+    sns, signals_sent, subtype, flag
+):
+    sns.notify(ses_event("bounce", "any-000000", [ALICE], bounceSubType=subtype))
+
+    assert signals_sent.kwargs("bounce_received")["on_suppression_list"] is flag
+    assert signals_sent.kwargs("event_received")["event"].on_suppression_list is flag

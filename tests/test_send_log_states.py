@@ -55,3 +55,10 @@ def test_failures_rank_above_delivery_and_the_recipients_actions_above_all():
         STATE_RANKS[State.UNSUBSCRIBED] > STATE_RANKS[State.COMPLAINED] > STATE_RANKS[State.BOUNCED]
     )
     assert set(STATE_RANKS) == {value for value, _ in State.choices}
+
+
+def test_the_suppression_list_subtype_is_the_one_events_recognise():
+    from django_ses import events
+    from django_ses.send_log import states
+
+    assert states.SUPPRESSION_LIST_SUBTYPE == events.SUPPRESSION_LIST_SUBTYPE

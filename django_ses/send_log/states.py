@@ -16,10 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["STATE_RANKS", "SUPPRESSION_LIST_SUBTYPE", "State", "Transition", "transition"]
-
-#: The bounce subtype of a send to an address on the account-level suppression list.
+#: The bounce subtype of a send to an address on the account-level suppression list
+#: (``django_ses.events.SUPPRESSION_LIST_SUBTYPE``; not imported: the models import
+#: this module, and the events module imports the signals, which import the models).
 SUPPRESSION_LIST_SUBTYPE = "OnAccountSuppressionList"
+
+__all__ = ["STATE_RANKS", "SUPPRESSION_LIST_SUBTYPE", "State", "Transition", "transition"]
 
 
 class State:
