@@ -84,6 +84,7 @@ _TASKS = "Tasks"
 _WEBHOOK = "Events webhook"
 _INBOUND = "Inbound mail"
 _SEND_LOG = "Send log"
+_SQS = "Events through SQS"
 
 SETTINGS: dict[str, Setting] = {
     setting.name: setting
@@ -133,6 +134,9 @@ SETTINGS: dict[str, Setting] = {
         # Tasks
         Setting("AWS_SES_TASK_BACKEND", "default", (), None, _TASKS),
         Setting("AWS_SES_TASK_QUEUE_NAME", "default", (), None, _TASKS),
+        Setting("AWS_SES_QUEUE_MAX_ATTEMPTS", 5, (), None, _TASKS),
+        Setting("AWS_SES_QUEUE_RETRY_DELAY", 30, (), None, _TASKS),
+        Setting("AWS_SES_QUEUE_QUOTA_DELAY", 3600, (), None, _TASKS),
         Setting("AWS_SES_EVENT_PROCESSING", "inline", (), None, _TASKS),
         # Events webhook
         Setting(
@@ -165,6 +169,13 @@ SETTINGS: dict[str, Setting] = {
         Setting("AWS_SES_SEND_LOG", False, (), _bool, _SEND_LOG),
         Setting("AWS_SES_SEND_LOG_HASH_RECIPIENTS", False, (), _bool, _SEND_LOG),
         Setting("AWS_SES_SEND_LOG_RETENTION_DAYS", 90, (), None, _SEND_LOG),
+        # Events through SQS
+        Setting("AWS_SES_SQS_QUEUE_URLS", (), (), None, _SQS),
+        Setting("AWS_SES_SQS_WAIT_SECONDS", 20, (), None, _SQS),
+        Setting("AWS_SES_SQS_VISIBILITY_TIMEOUT", None, (), None, _SQS),
+        Setting("AWS_SES_SQS_RAW_DELIVERY", False, (), _bool, _SQS),
+        Setting("AWS_SES_SQS_EVENT_VIEW", None, (), _blank_is_unset, _SQS),
+        Setting("AWS_SES_SQS_REGION", None, (), _blank_is_unset, _SQS),
         # Inbound mail
         Setting("AWS_SES_INBOUND_HANDLER", DEFAULT_INBOUND_HANDLER, (), _blank_is_unset, _INBOUND),
         Setting("AWS_SES_INBOUND_S3_BUCKETS", None, (), None, _INBOUND),

@@ -137,9 +137,49 @@ class FailedInboundEmail(models.Model):
         return f"{self.ses_message_id or self.sns_message_id}: {self.reason[:60]}"
 
 
+class QueuedDelivery(models.Model):
+    """A queued message that did not go through at its first attempt.
+
+    Written by the ``send_queued_email`` task (:mod:`django_ses.sending.outcomes`)
+    when an attempt fails: ``retrying`` while a later attempt is queued, then
+    ``sent``, ``failed`` (with the reason) or ``unknown`` (SES may have accepted
+    it; it is never sent again automatically). A message sent at its first
+    attempt gets no row.
+    """
+
+    class Status(models.TextChoices):
+        RETRYING = "retrying", "Retrying"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        UNKNOWN = "unknown", "Unknown (may have been sent)"
+        SUPPRESSED = "suppressed", "Suppressed"
+
+    delivery_id = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, db_index=True)
+    attempts = models.PositiveIntegerField(default=1)
+    subject = models.TextField(blank=True, default="")
+    from_email = models.CharField(max_length=255, blank=True, default="")
+    recipients = models.JSONField(default=list, blank=True)
+    message_ids = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True, default="", help_text="The last attempt's error.")
+    error_code = models.CharField(max_length=100, blank=True, default="")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "queued delivery"
+        verbose_name_plural = "queued deliveries"
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {self.status}"
+
+
 __all__ = [
     "BlacklistedEmail",
     "FailedInboundEmail",
+    "QueuedDelivery",
     "SESStat",
     "SNSNotification",
     "SentMessage",

@@ -16,6 +16,8 @@ from django_ses.conf import get_setting
 
 # Sending.
 message_sent = Signal()  # message
+# A queued message that will not be sent: message, error, delivery_id, attempts.
+message_failed = Signal()
 
 # SES events, one per event type: mail_obj, <kind>_obj, raw_message.
 bounce_received = Signal()  # bounce_obj
@@ -85,6 +87,7 @@ __all__ = [
     "delivery_received",
     "event_received",
     "inbound_received",
+    "message_failed",
     "message_sent",
     "open_received",
     "reject_received",

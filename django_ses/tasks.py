@@ -20,14 +20,16 @@ Workers find it by its path, ``django_ses.tasks.send_queued_email``.
 
 from __future__ import annotations
 
+import datetime
 import threading
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 
 from django_ses import caches
 from django_ses.conf import SETTINGS, get_setting
-from django_ses.sending.worker import deliver
+from django_ses.sending.worker import Requeue, deliver
 from django_ses.tasks_compat import tasks_module
 from django_ses.webhook.worker import process_queued_event
 
@@ -47,11 +49,16 @@ DEFAULT_TASK_QUEUE_NAME: str = SETTINGS["AWS_SES_TASK_QUEUE_NAME"].default
 def send_queued_email(payload: dict[str, Any]) -> dict[str, Any]:
     """Send one queued message; return what happened (JSON-safe).
 
-    Raises on transient failures (throttling, network, SES 5xx) and AWS-side
-    configuration problems, so the task backend records a failed attempt; a
-    message SES rejects for good is logged at ERROR and reported in the result.
+    On a transient failure (throttling, SES 5xx, a connection failure before
+    the request was written) the task queues itself again with ``run_after``
+    and backoff, when its task backend supports deferred tasks; after the last
+    attempt, or on a backend without them (``ImmediateBackend``), and on
+    AWS-side configuration problems, it raises, so the task backend records a
+    failed task. A message SES may have accepted is ``unknown`` and never sent
+    again; one SES rejects for good is logged at ERROR and reported in the
+    result. See :func:`django_ses.sending.worker.deliver`.
     """
-    return deliver(payload)
+    return deliver(payload, requeue=_requeue_hook())
 
 
 def process_ses_event(
@@ -74,6 +81,19 @@ def process_ses_event(
 _SEND_QUEUED_EMAIL = send_queued_email
 _PROCESS_SES_EVENT = process_ses_event
 del send_queued_email, process_ses_event
+
+
+def _requeue_hook() -> Requeue | None:
+    """How the task queues its next attempt, or ``None`` when its backend cannot defer tasks."""
+    task = get_task()
+    if not getattr(task.get_backend(), "supports_defer", False):
+        return None
+
+    def requeue(payload: dict[str, Any], delay: float) -> Any:
+        run_after = timezone.now() + datetime.timedelta(seconds=delay)
+        return task.using(run_after=run_after).enqueue(payload)
+
+    return requeue
 
 
 def task_backend_alias() -> str:

@@ -7,8 +7,10 @@
 
 This starts, in one process:
 
-1. a local SES (moto) on 127.0.0.1, with dummy credentials, that boto3 and the
-   example's settings point at;
+1. a local SES (``django_ses.testing.LocalSES``: moto plus what moto lacks) on
+   127.0.0.1:8025 (``--local-ses-port``), with dummy credentials, that boto3
+   and the example's settings point at; ``example/manage.py`` commands reach
+   it too, through ``EXAMPLE_LOCAL_SES_URL``;
 2. the example's database (example/db.sqlite3), migrated, with a demo superuser;
 3. the local SES's setup: a verified sender domain, SNS topics subscribed to the
    example's webhook, a receipt rule for inbound mail, and SES's mailbox
@@ -42,6 +44,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--port", type=int, default=8000, help="port of the site (default 8000)")
     parser.add_argument(
+        "--local-ses-port",
+        type=int,
+        default=8025,
+        help="port of the local SES (default 8025, as EXAMPLE_LOCAL_SES_URL assumes)",
+    )
+    parser.add_argument(
         "--smoke",
         action="store_true",
         help="start on free ports, check that mail, events and inbound mail flow, then exit",
@@ -73,26 +81,39 @@ def main(argv: list[str]) -> int:
     if args.smoke:
         with tempfile.TemporaryDirectory(prefix="django_ses-example-") as folder:
             os.environ["EXAMPLE_DATABASE"] = str(Path(folder) / "smoke.sqlite3")
-            return serve(port=0, smoke=True)
-    return serve(port=args.port, smoke=False)
+            return serve(port=0, local_ses_port=0, smoke=True)
+    return serve(port=args.port, local_ses_port=args.local_ses_port, smoke=False)
 
 
-def serve(*, port: int, smoke: bool) -> int:
+def serve(*, port: int, local_ses_port: int, smoke: bool) -> int:
     try:
         with contextlib.ExitStack() as running:
-            return start_and_run(port=port, smoke=smoke, running=running)
+            return start_and_run(
+                port=port, local_ses_port=local_ses_port, smoke=smoke, running=running
+            )
     except KeyboardInterrupt:
         print("\nStopped.")
         return 1 if smoke else 0
 
 
-def start_and_run(*, port: int, smoke: bool, running: contextlib.ExitStack) -> int:
+def start_and_run(
+    *, port: int, local_ses_port: int, smoke: bool, running: contextlib.ExitStack
+) -> int:
     """Start everything, registering each part's shutdown on ``running``."""
-    from local_ses.server import LocalSES, point_boto3_at
+    import local_ses
 
-    local_ses = LocalSES()
-    point_boto3_at(local_ses.start())
+    try:
+        local = local_ses.start(local_ses_port)
+    except OSError as error:
+        print(
+            f"Cannot listen on 127.0.0.1:{local_ses_port} for the local SES ({error}). "
+            "Try --local-ses-port.",
+            file=sys.stderr,
+        )
+        return 1
     running.callback(local_ses.stop)
+    # The settings read it, and point boto3 at it (config/settings.py).
+    os.environ["EXAMPLE_LOCAL_SES_URL"] = local.url
     # Always the example's settings, even when DJANGO_SETTINGS_MODULE says otherwise.
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     import django
@@ -102,7 +123,6 @@ def start_and_run(*, port: int, smoke: bool, running: contextlib.ExitStack) -> i
     from devserver import BackgroundServer
     from django.conf import settings
     from django.urls import reverse
-    from local_ses.mailbox_simulator import MailboxSimulator
     from local_ses.provision import provision
 
     prepare_database()
@@ -120,12 +140,8 @@ def start_and_run(*, port: int, smoke: bool, running: contextlib.ExitStack) -> i
         inbound_s3_address=settings.EXAMPLE_INBOUND_S3_ADDRESS,
         inbound_bucket=settings.EXAMPLE_INBOUND_BUCKET,
     )
-    simulator = MailboxSimulator(
-        topic_arn=settings.EXAMPLE_EVENTS_TOPIC_ARN,
-        account_id=settings.EXAMPLE_AWS_ACCOUNT_ID,
-    )
-    simulator.start()
-    running.callback(simulator.stop)
+    # SES's mailbox simulator publishes every event to the events topic.
+    local.ses.simulator.publish_to(settings.EXAMPLE_EVENTS_TOPIC_ARN)
     server.start()
     running.callback(server.stop)
 
@@ -133,7 +149,7 @@ def start_and_run(*, port: int, smoke: bool, running: contextlib.ExitStack) -> i
         from smoke import run_smoke
 
         return run_smoke(server.url, username=DEMO_USER, password=DEMO_PASSWORD)
-    print_banner(server.url, local_ses.url)
+    print_banner(server.url, local.url)
     threading.Event().wait()
     return 0
 
@@ -165,11 +181,15 @@ def print_banner(site: str, local_ses_url: str) -> None:
         ("SNS webhook", reverse("ses_events")),
     ]
     print()
-    print("django_ses example, running against a local SES (moto): no AWS account, no real mail.")
+    print("django_ses example, running against a local SES: no AWS account, no real mail.")
     print()
     for label, path in rows:
         print(f"  {label + ':':<19} {site}{path}")
     print(f"  {'Local SES:':<19} {local_ses_url}")
+    print()
+    print("  example/manage.py commands use this local SES too (never AWS):")
+    print(f"    EXAMPLE_LOCAL_SES_URL={local_ses_url} python example/manage.py get_ses_statistics")
+    print("  (the variable is needed only when --local-ses-port moved it from 8025)")
     print()
     print(f"  Admin login:        user {DEMO_USER!r}, password {DEMO_PASSWORD!r}")
     print()

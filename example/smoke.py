@@ -8,18 +8,24 @@ skipped (with the reason) or FAILED; the exit status is 1 when any check failed.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 from demo.models import ReceivedEmail, ReceivedEvent
 from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
 from django.urls import reverse
-from local_ses.sent import accepted_messages
+from local_ses import running
 
 from django_ses.models import BlacklistedEmail, SESStat
+from django_ses.testing import SentMessage
 
 SUCCESS = "success@simulator.amazonses.com"
 BOUNCE = "bounce@simulator.amazonses.com"
@@ -71,10 +77,38 @@ class Smoke:
         for path in paths:
             response = self.http.get(self.url(path), timeout=30)
             assert response.status_code == 200, f"GET {path}: {response.status_code}"
-        return f"{len(paths)} pages answer 200"
+        send_page = self.http.get(self.url(reverse("demo:send")), timeout=30).text
+        assert "Why sends are paced" in send_page and "recipients per second" in send_page
+        return f"{len(paths)} pages answer 200; the Send page explains the pacing"
+
+    def forms_refuse_line_breaks(self) -> str:
+        for path, form in (
+            (
+                reverse("demo:inbound"),
+                {
+                    "route": "sns",
+                    "mail_from": "ada@example.org",
+                    "subject": "Hi\r\nBcc: x@example.org",
+                    "text": "t",
+                },
+            ),
+            (
+                reverse("demo:send"),
+                {
+                    "from_email": settings.DEFAULT_FROM_EMAIL,
+                    "to": "a@example.org\r\nBcc: x@example.org",
+                    "subject": "Hi\r\nX: y",
+                    "text": "t",
+                },
+            ),
+        ):
+            response = self.post_form(path, form)
+            assert response.status_code == 200, f"POST {path}: {response.status_code}"
+            assert "without line breaks" in response.text, f"POST {path}: no form error"
+        return "a subject or address with CR/LF gets a form error, not a 500"
 
     def send_through_the_page(self) -> str:
-        before = len(accepted_messages(settings.EXAMPLE_AWS_ACCOUNT_ID))
+        before = len(_sent())
         for index, to in enumerate((SUCCESS, BOUNCE)):
             form = {
                 "from_email": settings.DEFAULT_FROM_EMAIL,
@@ -91,13 +125,13 @@ class Smoke:
                 f"sending to {to}: the page answered {response.status_code}, not a redirect:\n"
                 + _messages_in(response.text)
             )
-        accepted = accepted_messages(settings.EXAMPLE_AWS_ACCOUNT_ID)[before:]
+        accepted = _sent()[before:]
         assert len(accepted) == 2, f"the local SES accepted {len(accepted)} messages, not 2"
         for message, to in zip(accepted, (SUCCESS, BOUNCE), strict=True):
             destinations = " ".join(message.destinations)
             assert to in destinations and "hidden@example.com" in destinations, destinations
-            assert message.raw_mime is not None and b"hidden@example.com" not in message.raw_mime
-            assert b"notes.txt" in message.raw_mime, "the attachment is missing from the MIME"
+            assert message.raw is not None and b"hidden@example.com" not in message.raw
+            assert b"notes.txt" in message.raw, "the attachment is missing from the MIME"
             self.sent_message_ids.append(message.message_id)
         page = self.http.get(self.url(reverse("demo:accepted")), timeout=30).text
         assert all(message_id in page for message_id in self.sent_message_ids)
@@ -158,6 +192,41 @@ class Smoke:
         assert [a["filename"] for a in mail.attachments] == ["order-1042.txt"], mail.attachments
         return f"received mail for {address}, with its attachment, through an {action} action"
 
+    def many_recipients_in_calls_of_50(self) -> str:
+        local = running()
+        assert local is not None, "the local SES is not running in this process"
+        before = len(local.calls("ses", "SendRawEmail"))
+        bcc = [f"reader{n}@example.org" for n in range(120)]
+        message = EmailMessage("Newsletter", "Hello", settings.DEFAULT_FROM_EMAIL, bcc=bcc)
+        started = time.monotonic()
+        sent = get_connection().send_messages([message])
+        took = time.monotonic() - started
+        calls = local.calls("ses", "SendRawEmail")[before:]
+        accepted = [m for m in _sent() if m.id in message.ses_status.message_ids]
+        assert sent == 1, f"send_messages returned {sent}: {message.ses_status}"
+        assert len(calls) == 3, f"{len(calls)} SendRawEmail calls, not 3"
+        assert [len(m.destinations) for m in accepted] == [50, 50, 20], accepted
+        return f"120 recipients went out in 3 accepted calls (50, 50, 20) in {took:.1f} s"
+
+    def manage_py_reaches_the_local_ses(self) -> str:
+        local = running()
+        assert local is not None, "the local SES is not running in this process"
+        before = len(local.calls("ses", "GetSendStatistics"))
+        manage = Path(__file__).resolve().parent / "manage.py"
+        env = {**os.environ, "EXAMPLE_LOCAL_SES_URL": local.url}
+        done = subprocess.run(
+            [sys.executable, str(manage), "get_ses_statistics"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+        assert done.returncode == 0, done.stderr
+        after = len(local.calls("ses", "GetSendStatistics"))
+        assert after == before + 1, "manage.py get_ses_statistics did not reach the local SES"
+        return "example/manage.py get_ses_statistics reached the local SES"
+
     def dashboard_renders(self) -> str:
         login = reverse("admin:login")
         response = self.post_form(
@@ -174,9 +243,17 @@ class Smoke:
         stat = SESStat.objects.order_by("-date").first()
         assert stat is not None, "get_ses_statistics stored no SESStat row after sending"
         assert stat.delivery_attempts >= len(self.sent_message_ids), stat.delivery_attempts
+        assert stat.bounces >= 1, f"the simulator's bounce is not counted: {stat.bounces}"
         return (
-            f"get_ses_statistics stored {stat.delivery_attempts} delivery attempts for {stat.date}"
+            f"get_ses_statistics stored {stat.delivery_attempts} delivery attempts and "
+            f"{stat.bounces} bounces for {stat.date}"
         )
+
+
+def _sent() -> list[SentMessage]:
+    local = running()
+    assert local is not None, "the local SES is not running in this process"
+    return local.sent_messages()
 
 
 def _messages_in(html: str) -> str:
@@ -188,11 +265,14 @@ def run_smoke(base_url: str, *, username: str, password: str) -> int:
     smoke = Smoke(base_url, username, password)
     checks: list[tuple[str, Callable[[], str]]] = [
         ("pages render", smoke.pages_render),
+        ("forms refuse line breaks", smoke.forms_refuse_line_breaks),
         ("send through the page", smoke.send_through_the_page),
         ("events reach the webhook", smoke.events_reach_the_webhook),
         ("bounce is blacklisted", smoke.bounce_is_blacklisted),
         ("inbound mail arrives through SNS", smoke.inbound_mail_arrives_through_sns),
         ("inbound mail arrives through S3", smoke.inbound_mail_arrives_through_s3),
+        ("120 recipients in 3 calls", smoke.many_recipients_in_calls_of_50),
+        ("manage.py reaches the local SES", smoke.manage_py_reaches_the_local_ses),
         ("dashboard renders", smoke.dashboard_renders),
         ("statistics are stored", smoke.statistics_are_stored),
     ]

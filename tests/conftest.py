@@ -1,4 +1,4 @@
-"""Shared fixtures: a real local AWS (moto over HTTP) for every test session."""
+"""Shared fixtures: the local SES of django_ses.testing for every test session."""
 
 from __future__ import annotations
 
@@ -11,8 +11,12 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 
+from django_ses.testing.session import session_local_ses
 from tests.aws import LocalAWS
 from tests.sns_signing import SignalLog, SNSDelivery, shared_signer
+
+# The fixtures users enable in their own suites (local_ses, ses_events…).
+pytest_plugins = ["django_ses.testing.pytest_plugin"]
 
 # boto3 anywhere in the process (SES, SNS, S3) talks to the local AWS only.
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -20,19 +24,17 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.pop("AWS_PROFILE", None)
 
-_AWS = LocalAWS()
-
 
 @pytest.fixture(scope="session", autouse=True)
 def _local_aws_server() -> Iterator[LocalAWS]:
-    _AWS.start()
+    """The session's local SES (django_ses.testing), as users' suites get it."""
+    _AWS = session_local_ses()
     os.environ["AWS_ENDPOINT_URL_SNS"] = _AWS.url
     os.environ["AWS_ENDPOINT_URL_S3"] = _AWS.url
     os.environ["AWS_ENDPOINT_URL_SES"] = _AWS.url
     os.environ["AWS_ENDPOINT_URL_SESV2"] = _AWS.url
     settings.AWS_SES_REGION_ENDPOINT_URL = _AWS.url
     yield _AWS
-    _AWS.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -9,15 +9,11 @@ the real protocols: v1's query/XML and v2's REST-JSON.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import threading
-import urllib.parse
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from tests.aws import Call, LocalAWS, Response, error_response
+from tests.aws import LocalAWS
 
 
 @dataclass(frozen=True)
@@ -110,85 +106,13 @@ def forget_cached_answers() -> None:
 
 
 class SuppressionList:
-    """A stateful account-level suppression list behind the SES v2 REST-JSON API.
-
-    Serves ListSuppressedDestinations (paginated by PageSize/NextToken),
-    GetSuppressedDestination, PutSuppressedDestination and
-    DeleteSuppressedDestination.
-    """
+    """The local SES's account-level suppression list, filled with ``entries``."""
 
     def __init__(self, aws: LocalAWS, entries: dict[str, str] | None = None) -> None:
-        self._lock = threading.Lock()
-        self.entries: dict[str, tuple[str, dt.datetime]] = {}
-        now = dt.datetime.now(dt.timezone.utc)
+        self._list = aws.ses.suppression
         for address, reason in (entries or {}).items():
-            self.entries[address] = (reason, now)
-        aws.respond("sesv2", "ListSuppressedDestinations", self._list)
-        aws.respond("sesv2", "GetSuppressedDestination", self._get)
-        aws.respond("sesv2", "PutSuppressedDestination", self._put)
-        aws.respond("sesv2", "DeleteSuppressedDestination", self._delete)
+            self._list.add(address, reason)
 
-    @staticmethod
-    def _json(body: Any, status: int = 200) -> Response:
-        return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
-
-    @staticmethod
-    def _address(call: Call) -> str:
-        return urllib.parse.unquote(call.path.rstrip("/").rsplit("/", 1)[-1])
-
-    def _list(self, call: Call) -> Response:
-        size = int(call.query.get("PageSize", ["1000"])[0])
-        start = int(call.query.get("NextToken", ["0"])[0] or 0)
-        reasons = set(call.query.get("Reason", []))
-        with self._lock:
-            rows = sorted(
-                (address, reason, when)
-                for address, (reason, when) in self.entries.items()
-                if not reasons or reason in reasons
-            )
-        page = rows[start : start + size]
-        body: dict[str, Any] = {
-            "SuppressedDestinationSummaries": [
-                {"EmailAddress": a, "Reason": r, "LastUpdateTime": w.timestamp()}
-                for a, r, w in page
-            ]
-        }
-        if start + size < len(rows):
-            body["NextToken"] = str(start + size)
-        return self._json(body)
-
-    def _get(self, call: Call) -> Response:
-        address = self._address(call)
-        with self._lock:
-            found = self.entries.get(address)
-        if found is None:
-            return error_response(call, "NotFoundException", f"{address} is not suppressed", 404)
-        reason, when = found
-        return self._json(
-            {
-                "SuppressedDestination": {
-                    "EmailAddress": address,
-                    "Reason": reason,
-                    "LastUpdateTime": when.timestamp(),
-                }
-            }
-        )
-
-    def _put(self, call: Call) -> Response:
-        params = call.json
-        reason = params.get("Reason")
-        if reason not in ("BOUNCE", "COMPLAINT"):
-            return error_response(call, "BadRequestException", "Reason must be BOUNCE or COMPLAINT")
-        with self._lock:
-            self.entries[params["EmailAddress"]] = (reason, dt.datetime.now(dt.timezone.utc))
-        return self._json({})
-
-    def _delete(self, call: Call) -> Response:
-        address = self._address(call)
-        with self._lock:
-            if address not in self.entries:
-                return error_response(
-                    call, "NotFoundException", f"{address} is not suppressed", 404
-                )
-            del self.entries[address]
-        return self._json({})
+    @property
+    def entries(self) -> dict[str, tuple[str, dt.datetime]]:
+        return self._list.entries

@@ -162,7 +162,7 @@ class LocalTemplates:
     def _send_email(self, call: Call, params: dict[str, Any]) -> Response:
         template = params.get("Content", {}).get("Template")
         if template is None:  # raw or simple content: moto answers it
-            return self.aws._forward(call.method, call.raw_path, call.forward_headers, call.body)
+            return self.aws.forward(call)
         content = self._content(template)
         if content is None:
             return _not_found(call, template.get("TemplateName") or template.get("TemplateArn"))

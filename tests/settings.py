@@ -7,6 +7,7 @@ By default the suite runs on SQLite with a local-memory cache. Set
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -27,6 +28,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_ses",
 ]
+
+if importlib.util.find_spec("django_tasks_db"):
+    # The dev extra installs it: the queue tests run its database backend and worker.
+    INSTALLED_APPS.append("django_tasks_db")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

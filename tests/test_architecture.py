@@ -44,6 +44,8 @@ NAMED_LOGGERS = {
     # logger, so a project can quiet or route them together.
     "django_ses/sending/throttle.py": "django_ses.throttle",
     "django_ses/sending/quota.py": "django_ses.throttle",
+    # The local SES quiets the logger moto's server writes every request to.
+    "django_ses/testing/server.py": "werkzeug",
 }
 
 

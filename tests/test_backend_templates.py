@@ -14,9 +14,12 @@ from django.core.mail import EmailMessage
 from django_ses import SESBackend, signals
 from django_ses.exceptions import InvalidMessageError, MessageRejectedError
 from django_ses.models import BlacklistedEmail
+from django_ses.tasks_compat import tasks_module
 from tests.ses_templates import LocalTemplates, template_arn
 
 pytestmark = pytest.mark.django_db
+
+DUMMY_TASKS = f"{tasks_module().__name__}.backends.dummy.DummyBackend"
 
 
 @pytest.fixture
@@ -238,3 +241,47 @@ def test_bad_input_is_refused_before_any_call(aws, local, kwargs, attributes, er
 
     assert aws.calls("sesv2", "SendEmail") == []
     assert aws.calls("ses", "SendRawEmail") == []
+
+
+def test_a_queued_templated_bulk_message_is_sent_by_the_worker(aws, local, settings):
+    from django.utils.module_loading import import_string
+
+    from django_ses import QueuedSESBackend
+
+    settings.TASKS = {
+        "default": {"BACKEND": f"{tasks_module().__name__}.backends.dummy.DummyBackend"}
+    }
+    tasks = tasks_module().task_backends["default"]
+    tasks.clear()
+    message = templated(
+        ["alice@example.com", "bob@example.com"],
+        ses_template="welcome",
+        ses_template_data={"shop": "Acme"},
+        ses_recipient_data={"alice@example.com": {"name": "A"}, "bob@example.com": {"name": "B"}},
+    )
+    message.attach("a.txt", b"attached", "text/plain")
+
+    assert QueuedSESBackend(use_ses_v2=True).send_messages([message]) == 1
+    (result,) = tasks.results
+    task = import_string(result.task.module_path)
+    outcome = task.call(*result.args, **result.kwargs)
+
+    assert outcome["status"] == "sent", (outcome.get("error"), outcome.get("error_code"))
+    (call,) = aws.calls("sesv2", "SendBulkEmail")
+    assert len(call.json["BulkEmailEntries"]) == 2
+    assert sorted(r.subject for r in local.sent) == ["Welcome, A", "Welcome, B"]
+    assert all(r.attachments[0]["RawContent"] == b"attached" for r in local.sent)
+
+
+def test_a_templated_message_with_extra_parameters_that_are_not_json_cannot_be_queued(
+    aws, local, settings
+):
+    from django_ses import QueuedSESBackend
+
+    settings.TASKS = {
+        "default": {"BACKEND": f"{tasks_module().__name__}.backends.dummy.DummyBackend"}
+    }
+    message = templated(["alice@example.com"], ses_template="welcome", esp_extra={"X": object()})
+
+    with pytest.raises(InvalidMessageError, match="cannot be queued"):
+        QueuedSESBackend(use_ses_v2=True).send_messages([message])

@@ -82,3 +82,21 @@ def test_sending_stores_statistics_for_the_dashboard(
     smoke: subprocess.CompletedProcess[str],
 ) -> None:
     _assert_passed(smoke, "statistics are stored")
+
+
+def test_120_recipients_go_out_in_3_accepted_calls_in_the_demo_configuration(
+    smoke: subprocess.CompletedProcess[str],
+) -> None:
+    _assert_passed(smoke, "120 recipients in 3 calls")
+
+
+def test_the_demo_forms_refuse_line_breaks_with_a_form_error(
+    smoke: subprocess.CompletedProcess[str],
+) -> None:
+    _assert_passed(smoke, "forms refuse line breaks")
+
+
+def test_manage_py_commands_reach_the_demo_local_ses(
+    smoke: subprocess.CompletedProcess[str],
+) -> None:
+    _assert_passed(smoke, "manage.py reaches the local SES")

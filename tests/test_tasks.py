@@ -24,7 +24,7 @@ from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
 from django_ses import QueuedSESBackend, signals, tasks
-from django_ses.exceptions import InvalidMessageError, ThrottledError
+from django_ses.exceptions import InvalidMessageError
 from django_ses.models import BlacklistedEmail
 from django_ses.tasks_compat import tasks_module
 from tests.aws import error_response
@@ -343,8 +343,8 @@ def test_a_message_blacklisted_entirely_by_send_time_is_suppressed(
     assert not aws.calls("ses", "SendRawEmail")
 
 
-def test_a_transient_failure_fails_the_task_and_a_retry_skips_accepted_recipients(
-    aws, ses_identity, dummy_tasks
+def test_a_transient_failure_queues_the_task_again_and_the_retry_skips_accepted_recipients(
+    aws, ses_identity, dummy_tasks, db
 ):
     bcc = addresses(120)
     QueuedSESBackend().send_messages([message(to=[], bcc=bcc)])
@@ -355,14 +355,18 @@ def test_a_transient_failure_fails_the_task_and_a_retry_skips_accepted_recipient
 
     aws.respond("ses", "SendRawEmail", send_raw_email_ok, times=1)
     aws.respond("ses", "SendRawEmail", throttled, times=99)
-    with pytest.raises(ThrottledError):
-        run_as_worker(result)
+    first = run_as_worker(result)
     first_attempt = [v1_destinations(c) for c in aws.calls("ses", "SendRawEmail")]
     aws.reset()
     aws.respond("ses", "SendRawEmail", send_raw_email_ok)
+    (_, again) = dummy_tasks.results
 
-    outcome = run_as_worker(result)
+    outcome = run_as_worker(again)
 
+    assert first["status"] == "retrying"
+    assert first["error_code"] == "Throttling"
+    assert again.args[0]["attempt"] == 2
+    assert again.task.run_after is not None
     retried = [v1_destinations(c) for c in aws.calls("ses", "SendRawEmail")]
     assert first_attempt[0] == bcc[:50]
     assert retried == [bcc[50:100], bcc[100:]]
@@ -371,7 +375,7 @@ def test_a_transient_failure_fails_the_task_and_a_retry_skips_accepted_recipient
 
 
 def test_the_immediate_backend_records_a_transient_failure_as_a_failed_task(
-    aws, ses_identity, immediate_tasks
+    aws, ses_identity, immediate_tasks, db
 ):
     aws.fail("ses", "SendRawEmail", "ServiceUnavailable", "Try later.", status=503)
     msg = message()
@@ -384,7 +388,7 @@ def test_the_immediate_backend_records_a_transient_failure_as_a_failed_task(
 
 
 def test_a_rejected_message_is_logged_and_the_task_does_not_fail(
-    aws, ses_identity, dummy_tasks, caplog
+    aws, ses_identity, dummy_tasks, caplog, db
 ):
     QueuedSESBackend().send_messages([message()])
     aws.fail("ses", "SendRawEmail", "MessageRejected", "Email address is not verified.")
@@ -396,6 +400,7 @@ def test_a_rejected_message_is_logged_and_the_task_does_not_fail(
     assert outcome["error_code"] == "MessageRejected"
     assert outcome["unsent_recipients"] == ["to@example.net"]
     (record,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(dummy_tasks.results) == 1  # not queued again
     assert "will not be retried" in record.getMessage()
     assert "to@example.net" in record.getMessage()
 
@@ -438,8 +443,24 @@ def test_a_task_run_twice_sends_once(aws, ses_identity, dummy_tasks):
     assert second["status"] == "sent"
 
 
-def test_a_duplicate_run_while_another_worker_sends_fails_without_sending(
+def test_a_duplicate_run_while_another_worker_sends_is_deferred_without_sending(
     aws, ses_identity, dummy_tasks
+):
+    from django.core.cache import cache
+
+    QueuedSESBackend().send_messages([message()])
+    (result,) = dummy_tasks.results
+    cache.add(f"django_ses:queued:{result.args[0]['delivery_id']}:lock", "other-worker", 60)
+
+    outcome = run_as_worker(result)
+
+    assert outcome["status"] == "retrying"
+    assert dummy_tasks.results[1].args[0]["attempt"] == 2
+    assert not aws.calls("ses", "SendRawEmail")
+
+
+def test_a_duplicate_run_raises_when_the_task_backend_cannot_defer(
+    aws, ses_identity, dummy_tasks, settings
 ):
     from django.core.cache import cache
 
@@ -448,6 +469,7 @@ def test_a_duplicate_run_while_another_worker_sends_fails_without_sending(
     QueuedSESBackend().send_messages([message()])
     (result,) = dummy_tasks.results
     cache.add(f"django_ses:queued:{result.args[0]['delivery_id']}:lock", "other-worker", 60)
+    settings.TASKS = {"default": {"BACKEND": IMMEDIATE}}
 
     with pytest.raises(DeliveryInProgressError, match="another worker"):
         run_as_worker(result)

@@ -1,4 +1,4 @@
-"""The one cached factory of boto3 clients: ses, sesv2, sns and s3.
+"""The one cached factory of boto3 clients: ses, sesv2, sns, s3 and sqs.
 
 A client is built once per process for each distinct configuration (service,
 region, endpoint, credentials, botocore ``Config``) and shared by every backend
@@ -34,7 +34,7 @@ __all__ = [
     "with_timeouts",
 ]
 
-ServiceName = Literal["ses", "sesv2", "sns", "s3"]
+ServiceName = Literal["ses", "sesv2", "sns", "s3", "sqs"]
 
 
 class SessionLike(Protocol):

@@ -26,8 +26,16 @@ payload, format ``django_ses.queued/1``::
         "configuration_set": "tracking",
         "tags": {"campaign": "spring"},
         "subject": "Hello",
-        "from_email": "sender@example.com"
+        "from_email": "sender@example.com",
+        "attempt": 1,                      # 2, 3… when the worker queued it again
+        "template": null                   # a templated message: its TemplateSpec
     }
+
+``attempt`` and ``template`` are optional (a payload without them is a first
+attempt of a raw message): the format stays ``django_ses.queued/1``. A
+templated message has an empty ``raw_message`` and its
+:class:`~django_ses.sending.template.TemplateSpec` in ``template``
+(:mod:`django_ses.sending.template_codec`).
 """
 
 from __future__ import annotations
@@ -45,6 +53,8 @@ from django_ses.exceptions import InvalidMessageError
 from django_ses.sending.mime import Recipient
 from django_ses.sending.payload import EmailPayload
 from django_ses.sending.request import Envelope
+from django_ses.sending.template import TemplateSpec
+from django_ses.sending.template_codec import spec_from_json, spec_to_json
 
 __all__ = ["PAYLOAD_FORMAT", "QueuedEmail"]
 
@@ -62,6 +72,7 @@ _SHARED = {
     "configuration_set": "configuration_set",
     "tags": "tags",
     "suppressed_recipients": "suppressed",
+    "template": "template",
 }
 
 
@@ -85,6 +96,11 @@ class QueuedEmail:
     #: The Django 6.1 ``MAILERS`` alias the backend came from, if any.
     mailer: str | None = None
     delivery_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: Which attempt this is: 1 when queued by the backend, then 2, 3… (see
+    #: :mod:`django_ses.sending.retry`).
+    attempt: int = 1
+    #: A templated message (``raw`` is empty then): SES renders it.
+    template: TemplateSpec | None = None
 
     @classmethod
     def of(cls, payload: EmailPayload, **metadata: Any) -> QueuedEmail:
@@ -117,6 +133,8 @@ class QueuedEmail:
             "tags": dict(self.tags),
             "subject": self.subject,
             "from_email": self.from_email,
+            "attempt": self.attempt,
+            "template": None if self.template is None else spec_to_json(self.template),
         }
 
     @classmethod
@@ -133,8 +151,13 @@ class QueuedEmail:
                 f"format {payload.get('format')!r} is not {PAYLOAD_FORMAT!r} (was it queued "
                 "by another version of django_ses?)"
             )
+        templated = payload.get("template") is not None
         try:
-            raw = base64.b64decode(_text(payload, "raw_message"), validate=True)
+            raw = (
+                b""
+                if templated and payload.get("raw_message") == ""
+                else base64.b64decode(_text(payload, "raw_message"), validate=True)
+            )
         except (binascii.Error, ValueError) as error:
             raise _invalid(f"raw_message is not base64 ({error})") from error
         envelope_data = payload.get("envelope") or {}
@@ -161,6 +184,10 @@ class QueuedEmail:
             options=dict(options),
             mailer=_optional_text(payload, "mailer"),
             delivery_id=_text(payload, "delivery_id"),
+            attempt=_attempt(payload),
+            template=None
+            if payload.get("template") is None
+            else spec_from_json(payload["template"]),
         )
 
     def rebuild_message(self) -> EmailMessage:
@@ -184,6 +211,13 @@ class QueuedEmail:
         message.ses_raw_message = self.raw  # type: ignore[attr-defined]
         message.ses_delivery_id = self.delivery_id  # type: ignore[attr-defined]
         return message
+
+
+def _attempt(payload: Mapping[str, Any]) -> int:
+    value = payload.get("attempt", 1)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise _invalid(f"attempt must be a positive integer, not {value!r}")
+    return value
 
 
 def _invalid(reason: str) -> InvalidMessageError:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import django
 
+from django_ses.testing.environment import point_boto3_at
+
 EXAMPLE_DIR = Path(__file__).resolve().parent.parent
 
 # A demo key for a demo site that only listens on 127.0.0.1. Never reuse it.
@@ -86,13 +88,16 @@ else:
 DEFAULT_FROM_EMAIL = "demo@example.com"
 
 AWS_SES_REGION_NAME = "us-east-1"
-# run.py sets AWS_ENDPOINT_URL_SES to the local SES (moto) it started, and boto3
-# reads AWS_ENDPOINT_URL_SNS / AWS_ENDPOINT_URL_S3 and the dummy credentials from
-# the environment. In a real project, leave the endpoint unset.
-AWS_SES_REGION_ENDPOINT_URL = os.environ.get("AWS_ENDPOINT_URL_SES") or None
+# The local SES that run.py starts (django_ses.testing.LocalSES), on port 8025
+# unless run.py --local-ses-port moved it. Every boto3 client of this project,
+# example/manage.py commands included, talks to it with dummy credentials: the
+# example never reaches AWS. In a real project, leave all of this out.
+EXAMPLE_LOCAL_SES_URL = os.environ.get("EXAMPLE_LOCAL_SES_URL") or "http://127.0.0.1:8025"
+point_boto3_at(EXAMPLE_LOCAL_SES_URL)
+AWS_SES_REGION_ENDPOINT_URL = EXAMPLE_LOCAL_SES_URL
 
 # !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
-# DANGER: signature verification is OFF here ONLY because the local SES (moto)
+# DANGER: signature verification is OFF here ONLY because the local SES
 # cannot sign SNS messages the way Amazon does: its certificate URL points at
 # sns.<region>.amazonaws.com, where Amazon's real certificate does not match.
 # NEVER set this to False in production: anyone on the internet could then post
@@ -118,9 +123,9 @@ EXAMPLE_INBOUND_BUCKET = "example-ses-inbound"
 # The inbound handler reads S3 actions' messages from these buckets only.
 AWS_SES_INBOUND_S3_BUCKETS = [EXAMPLE_INBOUND_BUCKET]
 
-# AWS_SES_AUTO_THROTTLE keeps its default (0.5): the local SES reports a sandbox
-# quota of 1 recipient per second, as a new AWS account does, so the backend
-# paces sends at half that rate. A message to 2 recipients takes 4 seconds.
+# AWS_SES_AUTO_THROTTLE keeps its default (0.5): the local SES reports a quota
+# of 100 recipients per second (example/local_ses/__init__.py), so the backend
+# paces sends at half that rate, 50 recipients per second, as it would on AWS.
 
 # Permanent bounces and complaints land on the blacklist, and the backend skips
 # blacklisted recipients: send to bounce@simulator.amazonses.com twice to see it.
@@ -135,6 +140,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "django_ses": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "local_ses": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django_ses.testing": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

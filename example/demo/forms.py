@@ -10,6 +10,13 @@ from django.core.validators import validate_email
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 
+
+def one_line(value: str) -> None:
+    """A header value: no line breaks or other control characters."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValidationError("Use one line, without line breaks or control characters.")
+
+
 SIMULATOR_ADDRESSES = [
     ("success@simulator.amazonses.com", "delivered: a Delivery event"),
     (
@@ -34,6 +41,8 @@ def _check_address(value: str) -> str:
 class AddressField(forms.CharField):
     """One address, with or without a display name."""
 
+    default_validators = [one_line]
+
     def clean(self, value: Any) -> str:
         value = super().clean(value)
         return _check_address(value) if value else value
@@ -41,6 +50,8 @@ class AddressField(forms.CharField):
 
 class AddressListField(forms.CharField):
     """Addresses separated by commas; returns a list."""
+
+    default_validators = [one_line]
 
     def clean(self, value: Any) -> list[str]:  # type: ignore[override]
         text = super().clean(value)
@@ -66,7 +77,9 @@ class SendForm(forms.Form):
     )
     cc = AddressListField(label="Cc", required=False)
     bcc = AddressListField(label="Bcc", required=False)
-    subject = forms.CharField(max_length=200, initial="Hello from django_ses")
+    subject = forms.CharField(
+        max_length=200, initial="Hello from django_ses", validators=[one_line]
+    )
     text = forms.CharField(
         label="Text body",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -98,7 +111,9 @@ class IncomingMailForm(forms.Form):
         widget=forms.RadioSelect,
     )
     mail_from = AddressField(label="From", initial="Ada Lovelace <ada@example.org>")
-    subject = forms.CharField(max_length=200, initial="Question about my order")
+    subject = forms.CharField(
+        max_length=200, initial="Question about my order", validators=[one_line]
+    )
     text = forms.CharField(
         label="Text body",
         widget=forms.Textarea(attrs={"rows": 3}),

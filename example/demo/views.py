@@ -7,8 +7,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
-from local_ses import inbound, server
-from local_ses.sent import AcceptedMessage, accepted_messages
+from local_ses import running
 
 from demo.forms import SIMULATOR_ADDRESSES, IncomingMailForm, SendForm
 from demo.incoming import build_incoming_message
@@ -16,14 +15,17 @@ from demo.mime import summarize
 from demo.models import ReceivedEmail, ReceivedEvent
 from demo.sending import build_message, send
 from demo.statistics import refresh_statistics
+from django_ses.conf import get_setting
 from django_ses.models import SNSNotification
+from django_ses.testing import SentMessage
 
 
-def _accepted() -> list[AcceptedMessage] | None:
+def _accepted() -> list[SentMessage] | None:
     """What the local SES accepted, newest first; None when it is not running here."""
-    if server.running() is None:
+    local = running()
+    if local is None:
         return None
-    return list(reversed(accepted_messages(settings.EXAMPLE_AWS_ACCOUNT_ID)))
+    return list(reversed(local.sent_messages()))
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -32,7 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "demo/home.html",
         {
-            "local_ses": server.running(),
+            "local_ses": running(),
             "accepted_count": None if accepted is None else len(accepted),
             "event_count": ReceivedEvent.objects.count(),
             "inbound_count": ReceivedEmail.objects.count(),
@@ -65,30 +67,47 @@ def send_mail(request: HttpRequest) -> HttpResponse:
             detail = f" ({outcome.error})" if outcome.error else ""
             messages.error(request, f"Not sent: status {outcome.status!r}{detail}")
     return render(
-        request, "demo/send.html", {"form": form, "simulator_addresses": SIMULATOR_ADDRESSES}
+        request,
+        "demo/send.html",
+        {"form": form, "simulator_addresses": SIMULATOR_ADDRESSES, "pacing": _pacing()},
     )
+
+
+def _pacing() -> dict[str, float] | None:
+    """The local SES's quota and the rate the backend's auto-throttle keeps to."""
+    local = running()
+    if local is None:
+        return None
+    throttle = float(get_setting("AWS_SES_AUTO_THROTTLE") or 0)
+    quota = local.ses.quota
+    return {
+        "max_send_rate": quota.max_send_rate,
+        "max_24_hour_send": quota.max_24_hour_send,
+        "throttle": throttle,
+        "paced_rate": quota.max_send_rate * throttle,
+    }
 
 
 def accepted(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "message": message,
-            "summary": summarize(message.raw_mime) if message.raw_mime else None,
-            "raw_text": message.raw_mime.decode("utf-8", "replace") if message.raw_mime else "",
+            "summary": summarize(message.raw) if message.raw else None,
+            "raw_text": message.raw.decode("utf-8", "replace") if message.raw else "",
         }
         for message in _accepted() or []
     ]
     return render(
         request,
         "demo/accepted.html",
-        {"rows": rows, "local_ses": server.running()},
+        {"rows": rows, "local_ses": running()},
     )
 
 
 def accepted_raw(request: HttpRequest, message_id: str) -> HttpResponse:
     for message in _accepted() or []:
-        if message.message_id == message_id and message.raw_mime is not None:
-            response = HttpResponse(message.raw_mime, content_type="message/rfc822")
+        if message.message_id == message_id and message.raw is not None:
+            response = HttpResponse(message.raw, content_type="message/rfc822")
             response["Content-Disposition"] = f'attachment; filename="{message_id}.eml"'
             return response
     raise Http404("The local SES has no raw message with that id.")
@@ -109,7 +128,8 @@ def events(request: HttpRequest) -> HttpResponse:
 def inbound_mail(request: HttpRequest) -> HttpResponse:
     form = IncomingMailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if server.running() is None:
+        local = running()
+        if local is None:
             messages.error(request, "The local SES is not running: start the example with run.py.")
         else:
             recipient = (
@@ -125,7 +145,7 @@ def inbound_mail(request: HttpRequest) -> HttpResponse:
                 with_attachment=form.cleaned_data["with_attachment"],
             )
             try:
-                message_id = inbound.receive(raw, recipient=recipient)
+                message_id = local.receive(raw, recipient=recipient)
             except Exception as error:  # the demo shows any error instead of a 500
                 messages.error(request, f"The local SES could not receive it: {error}")
             else:

@@ -1,16 +1,37 @@
-"""A local SES for the example: moto in this process, set up like a real account.
+"""The example's local SES: :class:`django_ses.testing.LocalSES`, set up like an account.
 
-Nothing here is part of django_ses. ``run.py`` starts it; the demo pages use it
-to show what SES received and to simulate incoming mail.
-
-* :mod:`local_ses.server` starts moto on 127.0.0.1 and points boto3 at it.
-* :mod:`local_ses.provision` verifies the sender domain, creates the SNS topics
-  subscribed to the example's webhook, and a receipt rule for inbound mail.
-* :mod:`local_ses.mailbox_simulator` plays SES's mailbox simulator: for mail to
-  ``success@``, ``bounce@``, ``complaint@``… ``simulator.amazonses.com`` it
-  publishes the Delivery, Bounce and Complaint notifications that SES would.
-* :mod:`local_ses.notifications` builds those notifications (pure functions).
-* :mod:`local_ses.inbound` publishes a ``Received`` notification, as SES does
-  when a receipt rule's SNS action receives mail.
-* :mod:`local_ses.sent` reads back the messages SES accepted.
+``run.py`` starts it (:func:`start`) on ``EXAMPLE_LOCAL_SES_URL``; the demo
+pages read what it accepted (:func:`running`), and ``provision`` creates the
+example's identity, topics and receipt rules in it.
 """
+
+from __future__ import annotations
+
+from django_ses.testing import LocalSES, Quota
+
+#: The local SES's quota in the demo: a production account's rate, so
+#: AWS_SES_AUTO_THROTTLE (0.5) paces sends at 50 recipients per second.
+QUOTA = Quota(max_send_rate=100.0, max_24_hour_send=50000.0, production_access=True)
+
+_running: LocalSES | None = None
+
+
+def start(port: int) -> LocalSES:
+    """Start the local SES on 127.0.0.1:``port`` (0: a free port)."""
+    global _running
+    local = LocalSES(port=port, quota=QUOTA)
+    local.start()
+    _running = local
+    return local
+
+
+def stop() -> None:
+    global _running
+    if _running is not None:
+        _running.stop()
+        _running = None
+
+
+def running() -> LocalSES | None:
+    """The local SES started in this process, if any."""
+    return _running

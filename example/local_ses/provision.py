@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import boto3
 
-from local_ses.server import REGION
+from django_ses.testing import REGION
 
 RULE_SET_NAME = "example-rules"
 

@@ -14,6 +14,7 @@ when mail is sent with v1.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +67,18 @@ def _page_size_option(parser: CommandParser) -> None:
     )
 
 
+def _verbosity_option(action: CommandParser) -> None:
+    """``ses_suppression_list push --dry-run -v 2``: -v after the action works too."""
+    action.add_argument(
+        "-v",
+        "--verbosity",
+        type=int,
+        choices=[0, 1, 2, 3],
+        default=argparse.SUPPRESS,
+        help="Verbosity level; 0=errors only, 1=normal, 2=verbose, 3=very verbose.",
+    )
+
+
 class Command(VerboseCommand):
     help = (
         "List, add and remove entries of the SES account-level suppression list (API v2), "
@@ -98,6 +111,9 @@ class Command(VerboseCommand):
         )
         push.add_argument("--dry-run", action="store_true", help="Only say what would change.")
         _page_size_option(push)
+
+        for action in (listing, add, remove, pull, push):
+            _verbosity_option(action)
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.page_size = int(options.get("page_size") or PAGE_SIZE)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("django_ses", "0004_sns_notification_status"),
+        ("django_ses", "0005_queued_delivery"),
     ]
 
     operations = [

@@ -10,6 +10,7 @@ receipt rule for the recipient, as SES would, and carries out its action:
   notification that names the bucket and key, without the content.
 
 Either way moto then POSTs the notification to the webhook, as SNS would.
+:meth:`django_ses.testing.LocalSES.receive` calls :func:`receive`.
 """
 
 from __future__ import annotations
@@ -21,22 +22,32 @@ from typing import Any
 
 import boto3
 
-from local_ses.notifications import received_notification
-from local_ses.server import REGION
+from django_ses.testing.notifications import received_notification
+
+__all__ = ["NoReceiptRule", "receive"]
 
 
 class NoReceiptRule(Exception):
     """No active receipt rule with an SNS or S3 action matches the recipient."""
 
 
-def receive(raw_mime: bytes, *, recipient: str) -> str:
-    """Deliver ``raw_mime`` to ``recipient`` through the active receipt rule.
+def _client(service: str, url: str, region: str) -> Any:
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        region_name=region,
+        endpoint_url=url,
+        aws_access_key_id="local-ses",
+        aws_secret_access_key="local-ses",
+    )
 
-    Returns the SES message id of the received mail.
+
+def receive(url: str, raw_mime: bytes, *, recipient: str, region: str = "us-east-1") -> str:
+    """Deliver ``raw_mime`` to ``recipient`` through the local SES at ``url``'s active
+    receipt rule. Returns the SES message id of the received mail.
     """
     message_id = uuid.uuid4().hex
     received_at = datetime.now(timezone.utc)
-    kind, action = _action_for(recipient)
+    kind, action = _action_for(_client("ses", url, region), recipient)
     if kind == "SNSAction":
         notification = received_notification(
             raw_mime=raw_mime,
@@ -52,9 +63,7 @@ def receive(raw_mime: bytes, *, recipient: str) -> str:
     else:
         prefix = action.get("ObjectKeyPrefix", "")
         key = f"{prefix}{message_id}"
-        boto3.client("s3", region_name=REGION).put_object(
-            Bucket=action["BucketName"], Key=key, Body=raw_mime
-        )
+        _client("s3", url, region).put_object(Bucket=action["BucketName"], Key=key, Body=raw_mime)
         notification = received_notification(
             raw_mime=raw_mime,
             recipients=[recipient],
@@ -68,7 +77,7 @@ def receive(raw_mime: bytes, *, recipient: str) -> str:
             message_id=message_id,
             received_at=received_at,
         )
-    boto3.client("sns", region_name=REGION).publish(
+    _client("sns", url, region).publish(
         TopicArn=action["TopicArn"],
         Message=json.dumps(notification),
         Subject="Amazon SES Email Receipt Notification",
@@ -76,9 +85,8 @@ def receive(raw_mime: bytes, *, recipient: str) -> str:
     return message_id
 
 
-def _action_for(recipient: str) -> tuple[str, dict[str, Any]]:
+def _action_for(ses: Any, recipient: str) -> tuple[str, dict[str, Any]]:
     """The first SNS or S3 action (with a topic) of the first rule matching ``recipient``."""
-    ses = boto3.client("ses", region_name=REGION)
     active = ses.describe_active_receipt_rule_set()
     domain = recipient.rpartition("@")[2].lower()
     for rule in active.get("Rules", []):

@@ -12,7 +12,7 @@ import base64
 import email
 import email.policy
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import getaddresses, parseaddr
 from typing import Any
 
@@ -25,6 +25,8 @@ _SIMULATOR_OUTCOMES = {
     "bounce": ("Bounce",),
     "suppressionlist": ("Bounce",),
     "complaint": ("Delivery", "Complaint"),
+    # Not an address of SES's simulator: the local SES's way to see a DeliveryDelay.
+    "delay": ("DeliveryDelay",),
 }
 
 
@@ -75,7 +77,7 @@ def mail_object(
         "sourceArn": f"arn:aws:ses:{region}:{account_id}:identity/{domain}",
         "sourceIp": "127.0.0.1",
         "sendingAccountId": account_id,
-        "callerIdentity": "example-local-ses",
+        "callerIdentity": "django-ses-local-ses",
         "destination": destinations,
         "headersTruncated": False,
         "headers": [],
@@ -152,18 +154,49 @@ def complaint_notification(mail: dict[str, Any], recipient: str, at: datetime) -
     }
 
 
+def delivery_delay_notification(
+    mail: dict[str, Any], recipient: str, at: datetime
+) -> dict[str, Any]:
+    return {
+        "eventType": "DeliveryDelay",
+        "mail": mail,
+        "deliveryDelay": {
+            "timestamp": iso_timestamp(at),
+            "delayType": "TransientCommunicationFailure",
+            "expirationTime": iso_timestamp(at.replace(microsecond=0) + _DELAY_EXPIRY),
+            "delayedRecipients": [
+                {
+                    "emailAddress": recipient,
+                    "status": "4.4.1",
+                    "diagnosticCode": "smtp; 421 4.4.1 Unable to connect to remote host",
+                }
+            ],
+        },
+    }
+
+
+_DELAY_EXPIRY = timedelta(hours=14)
+
 _BUILDERS = {
+    "DeliveryDelay": delivery_delay_notification,
     "Delivery": delivery_notification,
     "Bounce": bounce_notification,
     "Complaint": complaint_notification,
 }
 
 
-def simulator_notifications(mail: dict[str, Any], at: datetime) -> list[dict[str, Any]]:
-    """Every notification the mailbox simulator sends for one accepted message."""
+def simulator_notifications(
+    mail: dict[str, Any], at: datetime, outcomes: dict[str, tuple[str, ...]] | None = None
+) -> list[dict[str, Any]]:
+    """Every notification the mailbox simulator sends for one accepted message.
+
+    ``outcomes`` maps each recipient to its notification types (by default
+    :func:`simulator_outcomes` of the address).
+    """
     notifications = []
     for recipient in mail["destination"]:
-        for kind in simulator_outcomes(recipient):
+        kinds = outcomes.get(recipient, ()) if outcomes is not None else None
+        for kind in simulator_outcomes(recipient) if kinds is None else kinds:
             notifications.append(_BUILDERS[kind](mail, recipient, at))
     return notifications
 
