@@ -85,6 +85,7 @@ _THROTTLE = "Throttling"
 _TASKS = "Tasks"
 _WEBHOOK = "Events webhook"
 _INBOUND = "Inbound mail"
+_SEND_LOG = "Send log"
 _SQS = "Events through SQS"
 
 SETTINGS: dict[str, Setting] = {
@@ -168,6 +169,10 @@ SETTINGS: dict[str, Setting] = {
         Setting("AWS_SES_AUTO_CONFIRM_SNS_SUBSCRIPTIONS", True, (), _bool, _WEBHOOK),
         Setting("AWS_SES_ADD_BOUNCE_TO_BLACKLIST", False, (), _bool, _WEBHOOK),
         Setting("AWS_SES_ADD_COMPLAINT_TO_BLACKLIST", False, (), _bool, _WEBHOOK),
+        # Send log
+        Setting("AWS_SES_SEND_LOG", False, (), _bool, _SEND_LOG),
+        Setting("AWS_SES_SEND_LOG_HASH_RECIPIENTS", False, (), _bool, _SEND_LOG),
+        Setting("AWS_SES_SEND_LOG_RETENTION_DAYS", 90, (), None, _SEND_LOG),
         # Events through SQS
         Setting("AWS_SES_SQS_QUEUE_URLS", (), (), None, _SQS),
         Setting("AWS_SES_SQS_WAIT_SECONDS", 20, (), None, _SQS),

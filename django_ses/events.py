@@ -27,6 +27,7 @@ from django_ses import signals
 
 __all__ = [
     "EVENT_KINDS",
+    "SUPPRESSION_LIST_SUBTYPE",
     "EventKind",
     "SESEvent",
     "UnknownEventType",
@@ -37,6 +38,10 @@ __all__ = [
     "send_event_signals",
     "ses_event_type",
 ]
+
+
+#: The bounce subtype SES gives a send to an address on the account's suppression list.
+SUPPRESSION_LIST_SUBTYPE = "OnAccountSuppressionList"
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,15 @@ class SESEvent:
     @property
     def kind(self) -> EventKind:
         return _KINDS_BY_SES_NAME[self.ses_type]
+
+    @property
+    def on_suppression_list(self) -> bool:
+        """True for a Bounce because the address is on the account-level suppression list
+        (``bounceSubType`` ``OnAccountSuppressionList``): SES did not even try to send."""
+        return (
+            self.event_type == "bounce"
+            and self.detail.get("bounceSubType") == SUPPRESSION_LIST_SUBTYPE
+        )
 
 
 def ses_event_type(message: Mapping[str, Any]) -> str | None:
@@ -273,14 +287,14 @@ def send_event_signals(event: SESEvent, *, sender: Any, raw_message: bytes) -> N
 
     The kind-specific signal gets ``mail_obj``, ``<kind>_obj`` (see
     :data:`EVENT_KINDS`) and ``raw_message`` (the request body, as django-ses
-    sent it). A receiver that raises stops the dispatch and the exception
-    propagates to the caller.
+    sent it). ``bounce_received`` also gets ``on_suppression_list``: ``True``
+    when SES bounced the send because the address is on the account-level
+    suppression list. A receiver that raises stops the dispatch and the
+    exception propagates to the caller.
     """
     kind = event.kind
-    kind.signal.send(
-        sender=sender,
-        mail_obj=event.mail,
-        raw_message=raw_message,
-        **{kind.signal_keyword: event.detail},
-    )
+    extra: dict[str, Any] = {kind.signal_keyword: event.detail}
+    if kind.event_type == "bounce":
+        extra["on_suppression_list"] = event.on_suppression_list
+    kind.signal.send(sender=sender, mail_obj=event.mail, raw_message=raw_message, **extra)
     signals.event_received.send(sender=sender, event=event)

@@ -2,13 +2,16 @@
 
 ``SESStat`` and ``BlacklistedEmail`` keep the tables and columns that django-ses
 created (migrations ``0001`` and ``0002``); everything else arrives in later
-migrations.
+migrations. The send log's models are defined in :mod:`django_ses.send_log.models`
+and imported here.
 """
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+
+from django_ses.send_log.models import SentMessage, SentMessageEvent, SentRecipient
 
 
 class SESStat(models.Model):
@@ -171,3 +174,15 @@ class QueuedDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} {self.status}"
+
+
+__all__ = [
+    "BlacklistedEmail",
+    "FailedInboundEmail",
+    "QueuedDelivery",
+    "SESStat",
+    "SNSNotification",
+    "SentMessage",
+    "SentMessageEvent",
+    "SentRecipient",
+]

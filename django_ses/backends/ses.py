@@ -21,7 +21,7 @@ Each message then carries ``message.ses_status`` (see
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.core.mail import EmailMessage
@@ -29,10 +29,11 @@ from django.core.mail.backends.base import BaseEmailBackend
 
 from django_ses.aws.clients import ClientSettings, build_client, create_session, shared_client
 from django_ses.exceptions import SESError, from_botocore_error
+from django_ses.send_log import writer as send_log
 from django_ses.sending import quota, throttle, web_request
 from django_ses.sending.batch import send_batch
 from django_ses.sending.options import KEYWORDS, UNSET, OptionAlias, SendOptions
-from django_ses.sending.result import announce_sent, record
+from django_ses.sending.result import Outcome, announce_sent, record
 from django_ses.sending.sender import Sender
 
 __all__ = ["SESBackend"]
@@ -222,7 +223,6 @@ class SESBackend(BaseEmailBackend):
 
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         """Send ``email_messages``; return how many SES accepted (0 for none)."""
-        sent = 0
         outcomes = send_batch(
             list(email_messages or ()),
             self.options,
@@ -230,9 +230,21 @@ class SESBackend(BaseEmailBackend):
             open_sender=self.open_sender,
             concurrency=self.options.concurrency,
         )
+        return _settle(type(self), outcomes, self.options)
+
+
+def _settle(backend_class: type, outcomes: Iterator[Outcome], options: SendOptions) -> int:
+    """Record each outcome and announce each accepted message; how many were accepted."""
+    sent = 0
+    settled: list[Outcome] = []
+    try:
         for outcome in outcomes:
+            settled.append(outcome)
             record(outcome)
             if outcome.status.sent:
                 sent += 1
-                announce_sent(type(self), outcome.message)
-        return sent
+                announce_sent(backend_class, outcome.message)
+    finally:
+        # AWS_SES_SEND_LOG: one bulk insert for the whole call, even when it raises.
+        send_log.record_outcomes(settled, options)
+    return sent

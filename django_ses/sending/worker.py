@@ -42,6 +42,7 @@ from django_ses.exceptions import (
     SESError,
 )
 from django_ses.loading import import_class
+from django_ses.send_log import writer as send_log
 from django_ses.sending.mime import Recipient
 from django_ses.sending.outcomes import announce_failed, record_delivery
 from django_ses.sending.progress import DeliveryProgress, QuotaPause
@@ -215,6 +216,8 @@ def _deliver(
         )
         with backend.open_sender() as sender:
             outcome = sender.send(message, payload, on_accepted=progress.record_accepted)
+        # AWS_SES_SEND_LOG: what this run got accepted, before any error is handled.
+        send_log.record_outcomes([outcome], payload=payload, queued=True)
         error = outcome.status.error
         if isinstance(error, DailyQuotaExceededError):
             quota.set(_number("AWS_SES_QUEUE_QUOTA_DELAY"))
