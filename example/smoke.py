@@ -208,6 +208,26 @@ class Smoke:
         assert [len(m.destinations) for m in accepted] == [50, 50, 20], accepted
         return f"120 recipients went out in 3 accepted calls (50, 50, 20) in {took:.1f} s"
 
+    def templated_bulk_send(self) -> str:
+        local = running()
+        assert local is not None, "the local SES is not running in this process"
+        before = len(local.calls("sesv2", "SendBulkEmail"))
+        response = self.post_form(reverse("demo:bulk"), {})
+        assert response.status_code == 200, f"the Bulk page answered {response.status_code}"
+        calls = local.calls("sesv2", "SendBulkEmail")[before:]
+        assert len(calls) == 1, f"{len(calls)} SendBulkEmail calls, not 1"
+        rendered = [r for r in local.ses.templates.rendered if r.operation == "SendBulkEmail"]
+        subjects = sorted(r.subject for r in rendered)
+        assert "Your Gold plan, Sam" in subjects, subjects
+        assert 'id="results"' in response.text and "sent" in response.text
+        ids = [r.message_id for r in rendered]
+
+        def delivered() -> bool:
+            return ReceivedEvent.objects.filter(message_id__in=ids, event_type="delivery").exists()
+
+        wait_for(delivered, "a delivery event for the bulk message to success@")
+        return f"one SendBulkEmail call rendered {len(rendered)} messages: {', '.join(subjects)}"
+
     def manage_py_reaches_the_local_ses(self) -> str:
         local = running()
         assert local is not None, "the local SES is not running in this process"
@@ -272,6 +292,7 @@ def run_smoke(base_url: str, *, username: str, password: str) -> int:
         ("inbound mail arrives through SNS", smoke.inbound_mail_arrives_through_sns),
         ("inbound mail arrives through S3", smoke.inbound_mail_arrives_through_s3),
         ("120 recipients in 3 calls", smoke.many_recipients_in_calls_of_50),
+        ("templated bulk send", smoke.templated_bulk_send),
         ("manage.py reaches the local SES", smoke.manage_py_reaches_the_local_ses),
         ("dashboard renders", smoke.dashboard_renders),
         ("statistics are stored", smoke.statistics_are_stored),

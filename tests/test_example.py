@@ -100,3 +100,9 @@ def test_manage_py_commands_reach_the_demo_local_ses(
     smoke: subprocess.CompletedProcess[str],
 ) -> None:
     _assert_passed(smoke, "manage.py reaches the local SES")
+
+
+def test_a_templated_bulk_message_goes_out_in_one_call_and_its_events_arrive(
+    smoke: subprocess.CompletedProcess[str],
+) -> None:
+    _assert_passed(smoke, "templated bulk send")

@@ -9,6 +9,7 @@ app_name = "demo"
 urlpatterns = [
     path("", views.home, name="home"),
     path("send/", views.send_mail, name="send"),
+    path("bulk/", views.bulk_send, name="bulk"),
     path("received-by-ses/", views.accepted, name="accepted"),
     path("received-by-ses/<str:message_id>.eml", views.accepted_raw, name="accepted_raw"),
     path("events/", views.events, name="events"),

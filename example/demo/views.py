@@ -162,3 +162,45 @@ def inbound_mail(request: HttpRequest) -> HttpResponse:
             "inbound_bucket": settings.EXAMPLE_INBOUND_BUCKET,
         },
     )
+
+
+#: The templated bulk message of the Bulk page: one SendBulkEmail call, data per recipient.
+BULK_RECIPIENTS = {
+    "success@simulator.amazonses.com": {"name": "Sam", "plan": "Gold"},
+    "bounce@simulator.amazonses.com": {"name": "Bo", "plan": "Silver"},
+    "complaint@simulator.amazonses.com": {"name": "Cleo", "plan": "Bronze"},
+}
+
+
+@require_http_methods(["GET", "POST"])
+def bulk_send(request: HttpRequest) -> HttpResponse:
+    """Send one templated message to three simulator addresses; show each one's result."""
+    results = None
+    if request.method == "POST":
+        from django.core.mail import EmailMessage, get_connection
+
+        message = EmailMessage(from_email=settings.DEFAULT_FROM_EMAIL, to=list(BULK_RECIPIENTS))
+        message.ses_template_content = {  # type: ignore[attr-defined]
+            "subject": "Your {{plan}} plan, {{name}}",
+            "text": "Hello {{name}}, your {{plan}} plan renews next month at {{shop}}.",
+            "html": "<p>Hello <b>{{name}}</b>, your {{plan}} plan renews at {{shop}}.</p>",
+        }
+        message.ses_template_data = {"shop": "the demo shop"}  # type: ignore[attr-defined]
+        message.ses_recipient_data = BULK_RECIPIENTS  # type: ignore[attr-defined]
+        message.ses_recipient_headers = {  # type: ignore[attr-defined]
+            address: {
+                "List-Unsubscribe": f"<mailto:unsubscribe+{data['name'].lower()}@example.com>"
+            }
+            for address, data in BULK_RECIPIENTS.items()
+        }
+        get_connection(use_ses_v2=True, fail_silently=True).send_messages([message])
+        status = message.ses_status  # type: ignore[attr-defined]
+        results = {
+            "status": status,
+            "suppressed": status.suppressed_recipients,
+            "destinations": status.destinations,
+        }
+        problem = refresh_statistics()
+        if problem:
+            messages.info(request, f"The dashboard's statistics were not refreshed: {problem}")
+    return render(request, "demo/bulk.html", {"recipients": BULK_RECIPIENTS, "results": results})
