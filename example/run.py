@@ -50,6 +50,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="port of the local SES (default 8025, as EXAMPLE_LOCAL_SES_URL assumes)",
     )
     parser.add_argument(
+        "--events-via",
+        choices=["webhook", "sqs"],
+        default="webhook",
+        help="how SES events reach the project: SNS to the webhook (default), or SNS to an "
+        "SQS queue read by manage.py ses_events_consume",
+    )
+    parser.add_argument(
         "--smoke",
         action="store_true",
         help="start on free ports, check that mail, events and inbound mail flow, then exit",
@@ -81,15 +88,21 @@ def main(argv: list[str]) -> int:
     if args.smoke:
         with tempfile.TemporaryDirectory(prefix="django_ses-example-") as folder:
             os.environ["EXAMPLE_DATABASE"] = str(Path(folder) / "smoke.sqlite3")
-            return serve(port=0, local_ses_port=0, smoke=True)
-    return serve(port=args.port, local_ses_port=args.local_ses_port, smoke=False)
+            return serve(port=0, local_ses_port=0, smoke=True, events_via=args.events_via)
+    return serve(
+        port=args.port, local_ses_port=args.local_ses_port, smoke=False, events_via=args.events_via
+    )
 
 
-def serve(*, port: int, local_ses_port: int, smoke: bool) -> int:
+def serve(*, port: int, local_ses_port: int, smoke: bool, events_via: str = "webhook") -> int:
     try:
         with contextlib.ExitStack() as running:
             return start_and_run(
-                port=port, local_ses_port=local_ses_port, smoke=smoke, running=running
+                port=port,
+                local_ses_port=local_ses_port,
+                smoke=smoke,
+                running=running,
+                events_via=events_via,
             )
     except KeyboardInterrupt:
         print("\nStopped.")
@@ -97,7 +110,12 @@ def serve(*, port: int, local_ses_port: int, smoke: bool) -> int:
 
 
 def start_and_run(
-    *, port: int, local_ses_port: int, smoke: bool, running: contextlib.ExitStack
+    *,
+    port: int,
+    local_ses_port: int,
+    smoke: bool,
+    running: contextlib.ExitStack,
+    events_via: str = "webhook",
 ) -> int:
     """Start everything, registering each part's shutdown on ``running``."""
     import local_ses
@@ -139,7 +157,10 @@ def start_and_run(
         inbound_address=settings.EXAMPLE_INBOUND_ADDRESS,
         inbound_s3_address=settings.EXAMPLE_INBOUND_S3_ADDRESS,
         inbound_bucket=settings.EXAMPLE_INBOUND_BUCKET,
+        events_queue=events_via == "sqs",
     )
+    if events_via == "sqs":
+        start_sqs_consumer(running)
     # SES's mailbox simulator publishes every event to the events topic.
     local.ses.simulator.publish_to(settings.EXAMPLE_EVENTS_TOPIC_ARN)
     server.start()
@@ -152,6 +173,29 @@ def start_and_run(
     print_banner(server.url, local.url)
     threading.Event().wait()
     return 0
+
+
+def start_sqs_consumer(running: contextlib.ExitStack) -> None:
+    """``manage.py ses_events_consume`` in a thread, reading the events queue."""
+    import boto3
+    from django.conf import settings
+    from django.core.management import call_command
+    from local_ses.provision import EVENTS_QUEUE_NAME
+
+    sqs = boto3.client("sqs", region_name=settings.AWS_SES_REGION_NAME)
+    url = sqs.get_queue_url(QueueName=EVENTS_QUEUE_NAME)["QueueUrl"]
+    stop = threading.Event()
+
+    def consume() -> None:
+        while not stop.is_set():
+            call_command(
+                "ses_events_consume", "--queue-url", url, "--wait", "1", "--once", verbosity=0
+            )
+            stop.wait(0.2)
+
+    threading.Thread(target=consume, name="ses-events-consumer", daemon=True).start()
+    running.callback(stop.set)
+    print(f"SES events reach the project through SQS: {url}", flush=True)
 
 
 def prepare_database() -> None:

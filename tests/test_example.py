@@ -106,3 +106,19 @@ def test_a_templated_bulk_message_goes_out_in_one_call_and_its_events_arrive(
     smoke: subprocess.CompletedProcess[str],
 ) -> None:
     _assert_passed(smoke, "templated bulk send")
+
+
+def test_with_events_through_sqs_the_simulator_events_still_arrive() -> None:
+    smoke = subprocess.run(
+        [sys.executable, str(ROOT / "example" / "run.py"), "--smoke", "--events-via", "sqs"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+    assert "SES events reach the project through SQS" in smoke.stdout, _report(smoke)
+    _assert_passed(smoke, "events reach the webhook")
+    _assert_passed(smoke, "bounce is blacklisted")
+    assert smoke.returncode == 0, _report(smoke)

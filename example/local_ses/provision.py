@@ -24,6 +24,10 @@ class LocalAccount:
     webhook_url: str
 
 
+#: The queue the events topic delivers to with ``run.py --events-via sqs``.
+EVENTS_QUEUE_NAME = "example-ses-events"
+
+
 def provision(
     *,
     webhook_url: str,
@@ -33,6 +37,7 @@ def provision(
     inbound_address: str,
     inbound_s3_address: str,
     inbound_bucket: str,
+    events_queue: bool = False,
 ) -> LocalAccount:
     """Verify the sender domain, create the topics and subscribe the webhook to them,
     and activate receipt rules for inbound mail, one for each kind of action:
@@ -41,6 +46,9 @@ def provision(
       Base64), as for messages up to about 150 KB;
     * mail for ``inbound_s3_address`` is stored in ``inbound_bucket`` and SNS
       gets a notification that points at it (an S3 action), as for larger mail.
+
+    With ``events_queue``, the events topic delivers to the SQS queue
+    :data:`EVENTS_QUEUE_NAME` instead of the webhook (``run.py --events-via sqs``).
 
     The topic ARNs come from the settings' allow-list; the topics are created
     under those names, and a mismatch (another account or region) is an error.
@@ -56,7 +64,14 @@ def provision(
             raise RuntimeError(
                 f"the local SES created topic {created}, but settings expect {wanted}"
             )
-        sns.subscribe(TopicArn=created, Protocol="http", Endpoint=webhook_url)
+        if events_queue and wanted == events_topic_arn:
+            sqs = boto3.client("sqs", region_name=REGION)
+            queue = sqs.create_queue(QueueName=EVENTS_QUEUE_NAME)["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+            endpoint = arn["Attributes"]["QueueArn"]
+            sns.subscribe(TopicArn=created, Protocol="sqs", Endpoint=endpoint)
+        else:
+            sns.subscribe(TopicArn=created, Protocol="http", Endpoint=webhook_url)
 
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket=inbound_bucket)
