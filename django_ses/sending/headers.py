@@ -35,6 +35,7 @@ __all__ = [
     "prepare_body",
     "replace_headers",
     "sendable_headers",
+    "validate_header_name",
 ]
 
 #: django-ses's per-message configuration set header. A value set by the
@@ -101,7 +102,8 @@ def header_value_problem(value: Any) -> str | None:
     return None
 
 
-def _validate_header_name(name: Any) -> None:
+def validate_header_name(name: Any) -> None:
+    """Raise :class:`InvalidMessageError` unless ``name`` is printable ASCII without ':'."""
     text = str(name)
     if not text:
         raise InvalidMessageError("Invalid header name: it is empty.")
@@ -123,7 +125,7 @@ def sendable_headers(
     for name, value in (message.extra_headers or {}).items():
         if name in RESULT_KEYS or str(name).lower() == CONFIGURATION_SET_HEADER.lower():
             continue
-        _validate_header_name(name)
+        validate_header_name(name)
         problem = header_value_problem(value)
         if problem:
             raise InvalidMessageError(f"Invalid value for header {name!r}: it {problem}.")

@@ -23,6 +23,7 @@ from django.core.mail import EmailMessage
 
 from django_ses.exceptions import InvalidMessageError
 from django_ses.sending import template_attachments
+from django_ses.sending.headers import header_value_problem, validate_header_name
 from django_ses.sending.mime import Recipient, encode_address
 from django_ses.sending.request import validate_tags
 from django_ses.sending.template_attachments import Attachment
@@ -280,20 +281,17 @@ def _headers(pairs: Sequence[tuple[Any, Any]], *, origin: str) -> tuple[tuple[st
     clean: list[tuple[str, str]] = []
     for name, value in pairs:
         text_name = str(name)
-        if (
-            not text_name
-            or len(text_name) > _HEADER_NAME_MAX
-            or any(not 33 <= ord(ch) <= 126 or ch == ":" for ch in text_name)
-        ):
+        validate_header_name(text_name)
+        if len(text_name) > _HEADER_NAME_MAX:
             raise InvalidMessageError(
-                f"Invalid header name {text_name!r} in {origin}: use 1-{_HEADER_NAME_MAX} "
-                "printable ASCII characters other than ':'."
+                f"The header name {text_name[:40]!r}… in {origin} is longer than SES's "
+                f"{_HEADER_NAME_MAX} characters."
             )
         text = str(value)
-        if "\r" in text or "\n" in text or any(ord(ch) < 32 and ch != "\t" for ch in text):
+        problem = header_value_problem(text)
+        if problem:
             raise InvalidMessageError(
-                f"Invalid value for header {text_name!r} in {origin}: it contains a line "
-                "break or a control character."
+                f"Invalid value for header {text_name!r} in {origin}: it {problem}."
             )
         if not text.isascii():
             text = Header(text, "utf-8").encode()
