@@ -32,7 +32,7 @@ from django_ses.loading import import_class
 from django_ses.sqs.messages import read_body
 from django_ses.webhook import guards
 from django_ses.webhook.sanitize import loggable
-from django_ses.webhook.views import SESEventWebhookView
+from django_ses.webhook.views import ALREADY_PROCESSED, IGNORED, SESEventWebhookView
 
 __all__ = ["DEFAULT_VIEW", "Handled", "Verdict", "describe", "event_view_class", "handle_body"]
 
@@ -110,9 +110,9 @@ def handle_body(
 def _verdict_of(response: Any) -> Verdict:
     # The view answers 200 with a text that says what it did (webhook/views.py).
     text = response.content.decode("utf-8", "replace")
-    if text.startswith("OK: already processed"):
+    if text == ALREADY_PROCESSED:
         return Verdict.DUPLICATE
-    if text.startswith("Ignored"):
+    if text == IGNORED:
         return Verdict.IGNORED
     return Verdict.PROCESSED
 

@@ -48,7 +48,11 @@ from django_ses.webhook.sanitize import loggable
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SESEventWebhookView"]
+__all__ = ["ALREADY_PROCESSED", "IGNORED", "SESEventWebhookView"]
+
+#: The 200 answers that say a notification was not processed now (the SQS consumer reads them).
+ALREADY_PROCESSED = "OK: already processed\n"
+IGNORED = "Ignored: not an SES record\n"
 
 
 def _plain(status: int, text: str) -> HttpResponse:
@@ -159,7 +163,7 @@ class SESEventWebhookView(EventHooks, View):
                 exc.reason,
                 *_ids(notification),
             )
-            return _plain(200, "Ignored: not an SES record\n")
+            return _plain(200, IGNORED)
         if self.processes_in_task(message):
             done = self.queue_once(notification, message)
         else:
@@ -171,7 +175,7 @@ class SESEventWebhookView(EventHooks, View):
                 "Ignored a redelivered SNS notification (MessageId=%s, TopicArn=%s)",
                 *_ids(notification),
             )
-            return _plain(200, "OK: already processed\n")
+            return _plain(200, ALREADY_PROCESSED)
         return _plain(200, "OK\n")
 
     def process_once(
