@@ -70,3 +70,24 @@ def test_a_body_over_10_kb_is_refused_even_when_it_holds_a_certificate(sns, sign
 
     assert response.status_code == 503
     assert signals_sent.calls == []
+
+
+def test_a_trusted_url_is_checked_again_when_the_trusted_domains_change(
+    sns, signals_sent, settings
+):
+    assert sns.notify(SEND_EVENT).status_code == 200  # the URL passed, and is remembered
+
+    settings.AWS_SNS_EVENT_CERT_TRUSTED_DOMAINS = ["sns.eu-west-1.amazonaws.com"]
+    assert sns.notify(SEND_EVENT).status_code == 400
+
+    del settings.AWS_SNS_EVENT_CERT_TRUSTED_DOMAINS
+    assert sns.notify(SEND_EVENT).status_code == 200
+    assert SNSNotification.objects.count() == 2
+    assert signals_sent.names.count("send_received") == 2
+
+
+def test_the_certificate_is_fetched_once_for_many_messages(sns):
+    for _ in range(5):
+        assert sns.notify(SEND_EVENT).status_code == 200
+
+    assert len(sns.mock.calls) == 1

@@ -24,8 +24,8 @@ import time
 import urllib.parse
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django_ses import caches
 from django_ses.conf import SETTINGS, get_setting
@@ -43,9 +43,11 @@ __all__ = [
     "CERT_FETCH_TIMEOUT",
     "CERT_HOST_RULE",
     "CERT_MAX_BYTES",
+    "SigningKey",
     "check_certificate_url",
     "clear_cert_cache",
     "get_certificate",
+    "get_signing_key",
     "is_sns_certificate_host",
     "trusted_cert_domains",
     "validity",
@@ -104,6 +106,13 @@ def _host_in_domains(host: str, domains: Iterable[str]) -> bool:
     return any(host == domain or host.endswith("." + domain) for domain in domains)
 
 
+#: URLs that passed :func:`check_certificate_url`, with its answer (SNS uses a handful).
+_checked_urls: dict[str, str] = {}
+_CHECKED_URLS_MAX = 2 * CERT_CACHE_MAX_ENTRIES
+
+caches.register_cache("sns_certificate_urls", _checked_urls.clear, settings=CERT_DOMAIN_SETTINGS)
+
+
 def check_certificate_url(url: object) -> str:
     """Return ``url`` when it is an SNS signing-certificate URL, else raise.
 
@@ -113,7 +122,23 @@ def check_certificate_url(url: object) -> str:
     host must also be in one of them. The URL is returned with its host
     lower-cased (the one URL fetched and cached). Raises
     :class:`UntrustedSNSMessage`.
+
+    A URL that passed is remembered (a few dozen at most, forgotten when the
+    trusted domains change), so the next message naming it is not parsed again.
     """
+    if isinstance(url, str):
+        checked = _checked_urls.get(url)
+        if checked is not None:
+            return checked
+    checked = _check_certificate_url(url)
+    if len(_checked_urls) >= _CHECKED_URLS_MAX:
+        _checked_urls.clear()
+    _checked_urls[str(url)] = checked
+    return checked
+
+
+def _check_certificate_url(url: object) -> str:
+    """The rule of :func:`check_certificate_url`, checked without remembering."""
     if not isinstance(url, str) or not url.isprintable() or _WHITESPACE.search(url):
         raise UntrustedSNSMessage("SigningCertURL is not a URL")
     parts = urllib.parse.urlsplit(url)
@@ -144,10 +169,51 @@ def check_certificate_url(url: object) -> str:
 
 
 @dataclass(frozen=True)
+class SigningKey:
+    """What verifying a signature needs from a certificate, worked out once per certificate.
+
+    The RSA public key (``Certificate.public_key()`` builds a new object on
+    every call), the validity window, and the ``cryptography`` objects of the
+    check: PKCS#1 v1.5 padding, the hash of each ``SignatureVersion``, and
+    ``InvalidSignature``.
+    """
+
+    public_key: Any
+    not_before: dt.datetime
+    not_after: dt.datetime
+    padding: Any
+    hashes: dict[str, Any]
+    invalid_signature: type[Exception]
+
+    @classmethod
+    def of(cls, certificate: Certificate) -> SigningKey:
+        parts = crypto()
+        not_before, not_after = validity(certificate)
+        return cls(
+            public_key=certificate.public_key(),
+            not_before=not_before,
+            not_after=not_after,
+            padding=parts.padding.PKCS1v15(),
+            hashes={"SHA1": parts.hashes.SHA1(), "SHA256": parts.hashes.SHA256()},
+            invalid_signature=parts.InvalidSignature,
+        )
+
+
+@dataclass(frozen=True)
 class _CacheEntry:
     expires: float
     certificate: Certificate | None = None
     failure: str = ""
+    #: ``SigningKey.of(certificate)``, made on first use.
+    key: SigningKey | None = field(default=None, compare=False)
+
+    def signing_key(self) -> SigningKey:
+        key = self.key
+        if key is None:
+            assert self.certificate is not None
+            key = SigningKey.of(self.certificate)
+            object.__setattr__(self, "key", key)  # a cache of the frozen entry's own value
+        return key
 
 
 class _CertificateCache:
@@ -255,6 +321,7 @@ def _cached(url: str) -> _CacheEntry | None:
 
 def _fetch(url: str) -> _CacheEntry:
     """Fetch ``url`` into the cache (or remember the failure briefly); raise on failure."""
+    crypto()  # without cryptography nothing can be verified: no fetch either
     try:
         certificate = _load_certificate(_download(url))
     except CertificateFetchError as exc:
@@ -265,15 +332,26 @@ def _fetch(url: str) -> _CacheEntry:
     return entry
 
 
-def get_certificate(url: str) -> Certificate:
-    """The certificate at ``url`` (already checked), from the cache or fetched."""
+def _entry(url: str) -> _CacheEntry:
     entry = _cached(url)
     if entry is None:
         with _fetch_locks.get(url):
             entry = _cached(url) or _fetch(url)
     if entry.certificate is None:
         raise CertificateFetchError(f"{entry.failure} (remembered for a few seconds)")
-    return entry.certificate
+    return entry
+
+
+def get_certificate(url: str) -> Certificate:
+    """The certificate at ``url`` (already checked), from the cache or fetched."""
+    certificate = _entry(url).certificate
+    assert certificate is not None
+    return certificate
+
+
+def get_signing_key(url: str) -> SigningKey:
+    """The :class:`SigningKey` of the certificate at ``url`` (already checked)."""
+    return _entry(url).signing_key()
 
 
 def validity(certificate: Certificate) -> tuple[dt.datetime, dt.datetime]:

@@ -113,11 +113,17 @@ def load_json_object(text: str | bytes, *, what: str = "body") -> dict[str, Any]
     return value
 
 
+#: The keys every message must carry as strings, and those of each signed type.
+_REQUIRED_KEYS = ("MessageId", "TopicArn", "Type")
+_REQUIRED_KEYS_BY_TYPE: dict[str, tuple[str, ...]] = {
+    message_type: tuple(k for k in keys if k not in OPTIONAL_SIGNED_KEYS)
+    for message_type, keys in SIGNED_KEYS.items()
+}
+
+
 def required_keys(message_type: str) -> tuple[str, ...]:
     """The keys a message of ``message_type`` must carry as strings."""
-    if message_type in SIGNED_KEYS:
-        return tuple(k for k in SIGNED_KEYS[message_type] if k not in OPTIONAL_SIGNED_KEYS)
-    return ("MessageId", "TopicArn", "Type")
+    return _REQUIRED_KEYS_BY_TYPE.get(message_type, _REQUIRED_KEYS)
 
 
 def check_envelope(notification: Mapping[str, Any]) -> None:

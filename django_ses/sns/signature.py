@@ -19,9 +19,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django_ses.deprecation import RemovedInDjangoSES20Warning
 from django_ses.exceptions import MalformedSNSMessage, UntrustedSNSMessage
-from django_ses.sns.certificates import check_certificate_url, get_certificate, validity
+from django_ses.sns.certificates import check_certificate_url, get_signing_key
 from django_ses.sns.envelope import OPTIONAL_SIGNED_KEYS, SIGNED_KEYS, required_keys
-from django_ses.sns.extras import crypto
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -98,21 +97,15 @@ class EventMessageVerifier:
         data = self._data
         algorithm, signature = _signature_fields(data)
         to_sign = canonical_string(data)
-        url = check_certificate_url(data["SigningCertURL"])
-        parts = crypto()
-        certificate = get_certificate(url)
-        not_before, not_after = validity(certificate)
+        key = get_signing_key(check_certificate_url(data["SigningCertURL"]))
         now = dt.datetime.now(dt.timezone.utc)
-        if not not_before <= now <= not_after:
+        if not key.not_before <= now <= key.not_after:
             raise UntrustedSNSMessage("the signing certificate is not valid now")
         try:
-            cast("RSAPublicKey", certificate.public_key()).verify(
-                signature,
-                to_sign,
-                parts.padding.PKCS1v15(),
-                getattr(parts.hashes, algorithm)(),
+            cast("RSAPublicKey", key.public_key).verify(
+                signature, to_sign, key.padding, key.hashes[algorithm]
             )
-        except parts.InvalidSignature:
+        except key.invalid_signature:
             raise UntrustedSNSMessage("the signature does not match") from None
 
     def is_verified(self) -> bool:

@@ -20,7 +20,6 @@ from typing import Any
 from django.http import HttpRequest
 from django.http.request import RawPostDataException
 
-from django_ses.conf import get_setting
 from django_ses.events import parse_aws_timestamp
 from django_ses.exceptions import (
     CertificateFetchError,
@@ -29,7 +28,12 @@ from django_ses.exceptions import (
     WebhookRefusal,
 )
 from django_ses.sns.envelope import MAX_BODY_BYTES, check_envelope, load_json_object
-from django_ses.webhook.config import allowed_topic_arns, verification_enabled
+from django_ses.webhook.config import (
+    allowed_topic_arns,
+    sns_max_age,
+    verification_enabled,
+    webhook_secret,
+)
 
 __all__ = [
     "NOTIFICATION_GUARDS",
@@ -58,7 +62,7 @@ _CLOCK_SKEW = dt.timedelta(minutes=5)
 
 def check_basic_auth(request: HttpRequest) -> None:
     """Enforce ``AWS_SES_WEBHOOK_SECRET = "user:password"`` when it is set."""
-    secret = get_setting("AWS_SES_WEBHOOK_SECRET")
+    secret = webhook_secret()
     if not secret:
         return
     header = request.META.get("HTTP_AUTHORIZATION", "")
@@ -123,7 +127,7 @@ def check_topic(request: HttpRequest, notification: Mapping[str, Any]) -> None:
 
 def check_freshness(request: HttpRequest, notification: Mapping[str, Any]) -> None:
     """With ``AWS_SES_SNS_MAX_AGE``: not older than that, not from the future."""
-    max_age = get_setting("AWS_SES_SNS_MAX_AGE")
+    max_age = sns_max_age()
     if max_age is None:
         return
     sent = parse_aws_timestamp(notification.get("Timestamp"))

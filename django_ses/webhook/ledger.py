@@ -34,6 +34,7 @@ from django_ses.webhook.sanitize import loggable, storable
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "ParsedJSON",
     "database",
     "lock_queued",
     "mark_failed",
@@ -48,30 +49,50 @@ def database() -> str:
     return str(router.db_for_write(SNSNotification))
 
 
+class ParsedJSON(dict[str, Any]):
+    """A JSON object parsed from ``source``: the ledger writes ``source``, not a new encoding."""
+
+    __slots__ = ("source",)
+
+    def __init__(self, value: Mapping[str, Any], source: str) -> None:
+        super().__init__(value)
+        self.source = source
+
+
 def notification_record(
     notification: Mapping[str, Any], message: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """The :class:`~django_ses.models.SNSNotification` fields for one notification."""
+    """The :class:`~django_ses.models.SNSNotification` fields for one notification.
+
+    ``message`` is the notification's ``Message`` parsed, as the view and the
+    task pass it: its text is written as the payload when nothing was removed.
+    """
     ses_type = ses_event_type(message) or ""
     mail = message.get("mail")
     mail = mail if isinstance(mail, Mapping) else {}
     ses_message_id = mail.get("messageId")
-    payload = dict(message)
     recipients: list[str] = []
     if ses_type == "Received":
+        payload = dict(message)
         payload.pop("content", None)  # the mail itself is large; inbound keeps it
         receipt = message.get("receipt")
         found = receipt.get("recipients") if isinstance(receipt, Mapping) else None
         recipients = [r for r in found if isinstance(r, str)] if isinstance(found, list) else []
-    elif event_kind_for(ses_type) is not None:
-        recipients = event_recipients(message)
-    text = notification.get("Message")
-    if isinstance(text, str) and "\\u0000" not in text:
-        # JSON strings hold a NUL only as the escape \u0000: without one, the
-        # parsed record has none to remove (storable() would copy it unchanged).
-        clean_payload: Any = payload
     else:
-        clean_payload = storable(payload)
+        payload = None
+        if event_kind_for(ses_type) is not None:
+            recipients = event_recipients(message)
+    text = notification.get("Message")
+    clean_payload: Any
+    if not isinstance(text, str) or "\\u0000" in text:
+        clean_payload = storable(dict(message) if payload is None else payload)
+    elif payload is None:
+        # The record as it came: the text it was parsed from is its JSON already.
+        # (JSON strings hold a NUL only as the escape \u0000: without one there
+        # is none to remove.)
+        clean_payload = ParsedJSON(message, text)
+    else:
+        clean_payload = payload
     record = {
         "sns_message_id": notification["MessageId"],
         "sns_type": notification["Type"][:40],
@@ -123,7 +144,9 @@ def _insert_ignoring_conflict(connection: Any, record: Mapping[str, Any]) -> boo
     values = []
     for field, plain_text in _insert_fields():
         value = record[field.name] if field.name in record else field.get_default()
-        if not (plain_text and isinstance(value, str)):  # a string is written as it is
+        if isinstance(value, ParsedJSON):
+            value = value.source  # a JSON column: the text it was parsed from
+        elif not (plain_text and isinstance(value, str)):  # a string is written as it is
             value = field.get_db_prep_save(value, connection)
         values.append(value)
     with connection.cursor() as cursor:
@@ -152,7 +175,12 @@ def _insert_sql(connection: Any) -> str:
         quote = connection.ops.quote_name
         table = quote(SNSNotification._meta.db_table)
         columns = ", ".join(quote(field.column) for field, _ in _insert_fields())
-        placeholders = ", ".join(["%s"] * len(_insert_fields()))
+        # A JSON value may come as its text (ParsedJSON): PostgreSQL is told it is jsonb.
+        json_placeholder = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+        placeholders = ", ".join(
+            json_placeholder if isinstance(field, models.JSONField) else "%s"
+            for field, _ in _insert_fields()
+        )
         unique = quote("sns_message_id")  # the column of the unique SNSNotification field
         # Only quoted names from the model's metadata; every value is a parameter.
         sql = (

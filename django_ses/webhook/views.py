@@ -21,13 +21,13 @@ The pipeline: :mod:`~django_ses.webhook.guards` → the signature
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils.decorators import method_decorator
+from django.http.response import HttpResponseBase
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
@@ -63,9 +63,6 @@ def _ids(notification: Mapping[str, Any]) -> tuple[str, str]:
     return loggable(notification.get("MessageId", "")), loggable(notification.get("TopicArn", ""))
 
 
-@method_decorator(csrf_exempt, name="dispatch")
-@method_decorator(login_not_required, name="dispatch")
-@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class SESEventWebhookView(EventHooks, View):
     """Receives SES events (and inbound mail) from Amazon SNS.
 
@@ -75,6 +72,19 @@ class SESEventWebhookView(EventHooks, View):
     """
 
     http_method_names = ["post"]
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Callable[..., HttpResponseBase]:
+        """The view function: CSRF-exempt, no login required, outside ``ATOMIC_REQUESTS``.
+
+        Decorated once here rather than with ``method_decorator`` on
+        ``dispatch``, which rebuilds a bound method for every decorator on every request.
+        """
+        view = super().as_view(**initkwargs)
+        decorated: Callable[..., HttpResponseBase] = csrf_exempt(
+            login_not_required(transaction.non_atomic_requests(view))
+        )
+        return decorated
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         notification: Mapping[str, Any] = {}
