@@ -78,17 +78,19 @@ class SNSNotification(models.Model):
         QUEUED = "queued", "Queued"
         FAILED = "failed", "Failed"
 
+    # Indexed: the MessageId (unique: the ledger's ON CONFLICT), the SES message
+    # id (every event of one sent message), processed_at (pruning, the admin's
+    # order and dates) and, partially, the rows not processed (queued, failed).
+    # Every other index would be paid by each notification's insert.
     sns_message_id = models.CharField(max_length=128, unique=True)
     sns_type = models.CharField(max_length=40)
-    topic_arn = models.CharField(max_length=255, blank=True, default="", db_index=True)
-    event_type = models.CharField(max_length=40, blank=True, default="", db_index=True)
+    topic_arn = models.CharField(max_length=255, blank=True, default="")
+    event_type = models.CharField(max_length=40, blank=True, default="")
     ses_message_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
     recipients = models.JSONField(default=list, blank=True)
     payload = models.JSONField(null=True, blank=True)
     processed_at = models.DateTimeField(default=timezone.now, db_index=True)
-    status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.PROCESSED, db_index=True
-    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROCESSED)
     error = models.TextField(
         blank=True, default="", help_text="Why processing the event in a task failed."
     )
@@ -107,6 +109,13 @@ class SNSNotification(models.Model):
     class Meta:
         verbose_name = "SNS notification"
         ordering = ["-processed_at"]
+        indexes = [
+            models.Index(
+                fields=["status"],
+                condition=~models.Q(status="processed"),
+                name="django_ses_sns_unprocessed",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.sns_type} {self.event_type or ''} {self.sns_message_id}".strip()

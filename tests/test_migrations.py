@@ -89,3 +89,51 @@ def test_models_and_migrations_agree():
     # --check exits with status 1 when a migration is missing.
     call_command("makemigrations", "django_ses", "--check", "--dry-run", stdout=out)
     assert "No changes detected" in out.getvalue()
+
+
+# -- 0007: the ledger's indexes --------------------------------------------------------------
+
+LEDGER = "django_ses_snsnotification"
+BEFORE_0007 = [("django_ses", "0006_send_log")]
+
+
+def _indexed_columns(table: str) -> dict[tuple[str, ...], int]:
+    """How many indexes (unique ones included, the primary key not) cover each column list."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    counts: dict[tuple[str, ...], int] = {}
+    for info in constraints.values():
+        if (info["index"] or info["unique"]) and not info["primary_key"]:
+            key = tuple(info["columns"])
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+@pytest.fixture
+def before_0007(transactional_db):
+    _migrate(BEFORE_0007)
+    yield
+    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def test_the_ledger_keeps_only_the_indexes_its_lookups_need(before_0007):
+    indexed_before = _indexed_columns(LEDGER)
+    assert {("topic_arn",), ("event_type",), ("status",)} <= set(indexed_before)
+
+    _migrate([("django_ses", "0007_sns_notification_fewer_indexes")])
+
+    indexed = _indexed_columns(LEDGER)
+    kept = {("sns_message_id",), ("ses_message_id",), ("processed_at",), ("status",)}
+    assert set(indexed) == kept
+    assert indexed[("status",)] == 1  # the partial index of rows not processed
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, LEDGER)
+    assert "django_ses_sns_unprocessed" in constraints
+
+
+def test_0007_reverses_to_the_indexes_it_dropped(before_0007):
+    indexed_before = _indexed_columns(LEDGER)
+    _migrate([("django_ses", "0007_sns_notification_fewer_indexes")])
+    _migrate(BEFORE_0007)
+
+    assert _indexed_columns(LEDGER) == indexed_before
