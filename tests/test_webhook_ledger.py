@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import responses
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -129,6 +129,83 @@ def test_nul_characters_are_removed_before_the_row_is_written(sns):
     )
 
 
+# -- committed for real: the rules of the ledger's transaction ----------------------------
+#
+# The row is inserted first and committed together with the receivers' run,
+# never before it ends. So a receiver that raises answers 5xx and leaves
+# nothing recorded, and a process that dies mid-dispatch (a worker timeout, a
+# kill, a deploy) leaves nothing committed either: SNS's retry is processed.
+# An autocommitted insert with a compensating delete would record the message
+# before its receivers ran, and a death between the two would answer every
+# retry "already processed": the event lost. These tests run on SQLite and,
+# in CI, on PostgreSQL.
+
+
+@pytest.fixture
+def delivery_receiver() -> Any:
+    """A ``delivery_received`` receiver: ``.calls`` counts runs, ``.fail`` makes it raise."""
+
+    class Receiver:
+        def __init__(self) -> None:
+            self.fail = False
+            self.calls = 0
+            self.seen_in_transaction: list[bool] = []
+            self.row_in_its_transaction: list[bool] = []
+
+        def __call__(self, sender: Any, **kwargs: Any) -> None:
+            self.calls += 1
+            self.seen_in_transaction.append(connection.in_atomic_block)
+            message_id = json.loads(kwargs["raw_message"])["MessageId"]
+            self.row_in_its_transaction.append(
+                SNSNotification.objects.filter(sns_message_id=message_id).exists()
+            )
+            if self.fail:
+                raise RuntimeError("the receiver failed")
+
+    receiver = Receiver()
+    signals.delivery_received.connect(receiver, weak=False, dispatch_uid="ledger-receiver")
+    yield receiver
+    signals.delivery_received.disconnect(dispatch_uid="ledger-receiver")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_committed_a_redelivery_is_answered_without_dispatching_again(sns, delivery_receiver):
+    notification = sns.signer.notification(ses_record())
+
+    first, again = sns.post(notification), sns.post(notification)
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert first.content == b"OK\n"
+    assert b"already processed" in again.content
+    assert delivery_receiver.calls == 1
+    assert SNSNotification.objects.filter(sns_message_id=notification["MessageId"]).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_committed_a_raising_receiver_answers_500_and_the_retry_is_processed(
+    sns, delivery_receiver
+):
+    notification = sns.signer.notification(ses_record())
+    delivery_receiver.fail = True
+
+    assert sns.post(notification).status_code == 500
+    assert not SNSNotification.objects.exists()  # nothing committed: SNS retries
+
+    delivery_receiver.fail = False
+    retry = sns.post(notification)
+    assert (retry.status_code, retry.content) == (200, b"OK\n")
+    assert delivery_receiver.calls == 2
+    assert SNSNotification.objects.get().sns_message_id == notification["MessageId"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_receivers_run_inside_the_transaction_that_holds_the_row(sns, delivery_receiver):
+    assert sns.notify(ses_record()).status_code == 200
+
+    assert delivery_receiver.seen_in_transaction == [True]
+    assert delivery_receiver.row_in_its_transaction == [True]  # inserted first, not committed
+
+
 # -- concurrency (PostgreSQL) --------------------------------------------------------------
 
 
@@ -211,3 +288,65 @@ def test_many_concurrent_deliveries_of_one_message_are_processed_once(require_po
     assert statuses == [200] * 6
     assert len(calls) == 1
     assert SNSNotification.objects.filter(sns_message_id=message["MessageId"]).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_nothing_is_committed_before_the_receivers_finish(require_postgres, sns):
+    notification = sns.signer.notification(ses_record())
+    seen_by_others: list[int] = []
+
+    def receiver(sender: Any, **kwargs: Any) -> None:
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:
+                cursor.execute(
+                    f'SELECT count(*) FROM "{TABLE}" WHERE sns_message_id = %s',
+                    [notification["MessageId"]],
+                )
+                seen_by_others.append(cursor.fetchone()[0])
+        finally:
+            other.close()
+
+    signals.delivery_received.connect(receiver, weak=False, dispatch_uid="other-connection")
+    try:
+        assert sns.post(notification).status_code == 200
+    finally:
+        signals.delivery_received.disconnect(dispatch_uid="other-connection")
+    assert seen_by_others == [0]
+    assert SNSNotification.objects.filter(sns_message_id=notification["MessageId"]).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_lost_before_the_commit_leaves_the_message_to_the_retry(require_postgres, sns):
+    """The database sees what a dying process leaves: a transaction that never commits."""
+    notification = sns.signer.notification(ses_record())
+    runs: list[str] = []
+
+    def receiver(sender: Any, **kwargs: Any) -> None:
+        runs.append("run")
+        if len(runs) > 1:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        killer = connections.create_connection("default")
+        try:
+            with killer.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        finally:
+            killer.close()
+
+    signals.delivery_received.connect(receiver, weak=False, dispatch_uid="lost-connection")
+    try:
+        lost = sns.post(notification)
+        connection.close()  # the next request connects again, as a new worker would
+        retry = sns.post(notification)
+    finally:
+        signals.delivery_received.disconnect(dispatch_uid="lost-connection")
+    assert lost.status_code == 503
+    assert retry.status_code == 200
+    assert retry.content == b"OK\n"
+    assert runs == ["run", "run"]
+    assert SNSNotification.objects.filter(sns_message_id=notification["MessageId"]).count() == 1

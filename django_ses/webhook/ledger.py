@@ -15,6 +15,17 @@ commits, and records the message itself if that rolls back. On other databases
 the ORM inserts the row inside a savepoint and a unique-constraint error means
 "already recorded". The other functions move a queued row to ``processed`` or
 ``failed``.
+
+Why a transaction around the handler rather than an autocommitted insert
+with a compensating delete when the handler fails (about 50 µs less per
+notification on SQLite and 100 µs on PostgreSQL, measured for issue 11):
+the row would be committed before the receivers ran. A process that dies
+between the two (a worker timeout during a slow receiver, a kill, a deploy)
+or a delete that fails because the database went away would leave the row,
+and SNS's retries would be answered "already processed": the event silently
+lost. With the transaction a dying process leaves nothing committed, the
+receivers' own writes commit or roll back with the row, and a concurrent
+duplicate waits for the outcome instead of being told "processed" too early.
 """
 
 from __future__ import annotations
