@@ -150,14 +150,27 @@ def _insert_ignoring_conflict(connection: Any, record: Mapping[str, Any]) -> boo
     """One ``INSERT … ON CONFLICT (sns_message_id) DO NOTHING``; whether it wrote the row.
 
     Every column is written, as the ORM would write it: the record's value or
-    the field's default, prepared by the field for this database.
+    the field's default, prepared for this database (by the database's own
+    adapters for the JSON lists and the ``processed_at`` default, which is all
+    the field would do with them).
     """
+    ops = connection.ops
     values = []
-    for field, plain_text in _insert_fields():
-        value = record[field.name] if field.name in record else field.get_default()
-        if isinstance(value, ParsedJSON):
+    for field, kind in _insert_fields():
+        if field.name in record:
+            value = record[field.name]
+        elif kind == _NOW:
+            values.append(ops.adapt_datetimefield_value(timezone.now()))
+            continue
+        else:
+            value = field.get_default()
+        if kind == _TEXT and isinstance(value, str):
+            pass  # a string is written as it is
+        elif isinstance(value, ParsedJSON):
             value = value.source  # a JSON column: the text it was parsed from
-        elif not (plain_text and isinstance(value, str)):  # a string is written as it is
+        elif kind == _JSON and type(value) in (list, dict):
+            value = ops.adapt_json_value(value, field.encoder)
+        else:
             value = field.get_db_prep_save(value, connection)
         values.append(value)
     with connection.cursor() as cursor:
@@ -165,15 +178,25 @@ def _insert_ignoring_conflict(connection: Any, record: Mapping[str, Any]) -> boo
         return bool(cursor.rowcount == 1)
 
 
+# How _insert_ignoring_conflict prepares a column's value.
+_TEXT, _JSON, _NOW, _OTHER = "text", "json", "now", "other"
+
+
 @functools.cache
-def _insert_fields() -> tuple[tuple[Any, bool], ...]:
-    """Every column but the primary key, and whether it is plain text (CharField, TextField)."""
+def _insert_fields() -> tuple[tuple[Any, str], ...]:
+    """Every column but the primary key, and how its value is prepared."""
     meta = SNSNotification._meta
-    return tuple(
-        (field, type(field) in (models.CharField, models.TextField))
-        for field in meta.concrete_fields
-        if field is not meta.pk
-    )
+
+    def kind(field: Any) -> str:
+        if type(field) in (models.CharField, models.TextField):
+            return _TEXT
+        if type(field) is models.JSONField:
+            return _JSON
+        if type(field) is models.DateTimeField and field.default is timezone.now:
+            return _NOW  # the default is aware exactly when USE_TZ is on: nothing to convert
+        return _OTHER
+
+    return tuple((field, kind(field)) for field in meta.concrete_fields if field is not meta.pk)
 
 
 # The statement, by database vendor (it differs only in how names are quoted).

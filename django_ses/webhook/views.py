@@ -56,7 +56,8 @@ IGNORED = "Ignored: not an SES record\n"
 
 
 def _plain(status: int, text: str) -> HttpResponse:
-    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+    # Bytes, with the charset in the content type: nothing for the response to work out.
+    return HttpResponse(text.encode(), status=status, content_type="text/plain; charset=utf-8")
 
 
 def _ids(notification: Mapping[str, Any]) -> tuple[str, str]:
