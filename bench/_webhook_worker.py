@@ -1,7 +1,8 @@
 """Child process of bench/webhook_throughput.py: one webhook, one run, JSON out.
 
     python bench/_webhook_worker.py --impl ours|django-ses [--notifications 2000]
-        [--database sqlite|postgres://…] [--no-verify] [--signature-version 1|2] [--profile N]
+        [--database sqlite|postgres://…] [--no-verify] [--signature-version 1|2] [--receiver]
+        [--profile N]
 
 Configures a minimal Django project whose only URL is the implementation's
 ``SESEventWebhookView``, makes an RSA key and a self-signed certificate, and
@@ -14,7 +15,9 @@ middleware) and reports notifications/s and CPU ms per notification, then
 posts a tenth of them again (redeliveries). Runs under whichever interpreter
 started it (our venv, or a peer's venv under bench/.venvs/), so it imports
 nothing from this repository. ``--profile N`` prints the N most expensive
-functions of the timed phase (cProfile, cumulative) to stderr.
+functions of the timed phase (cProfile, cumulative) to stderr. ``--receiver``
+connects a receiver that does nothing to ``delivery_received`` (both
+implementations send it), as a project listening to deliveries would.
 """
 
 from __future__ import annotations
@@ -191,6 +194,7 @@ def main() -> None:
     parser.add_argument("--no-verify", action="store_true")
     parser.add_argument("--signature-version", default="1", choices=("1", "2"))
     parser.add_argument("--profile", type=int, default=0)
+    parser.add_argument("--receiver", action="store_true")
     args = parser.parse_args()
 
     configure(args.impl, args.database, verify=not args.no_verify)
@@ -199,6 +203,13 @@ def main() -> None:
     from django.test import Client
 
     call_command("migrate", verbosity=0)
+    if args.receiver:
+        from django_ses import signals
+
+        received: list[int] = []
+        signals.delivery_received.connect(
+            lambda sender, **kwargs: received.append(1), weak=False, dispatch_uid="bench"
+        )
     signer = Signer()
     trust_in_this_process(args.impl, signer.certificate)
     warm = [signer.notification(args.signature_version) for _ in range(args.warmup)]
@@ -237,6 +248,7 @@ def main() -> None:
         "module_file": os.path.abspath(sys.modules["django_ses"].__file__ or ""),
         "database": connection.vendor,
         "verify": not args.no_verify,
+        "receiver": args.receiver,
         "signature_version": args.signature_version,
         "notifications": args.notifications,
         "ok": statuses.count(200),

@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 import responses
 from django.db import connection, connections
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from django_ses import signals
 from django_ses.models import SNSNotification
+from django_ses.views import SESEventWebhookView
 from django_ses.webhook import ledger
 from tests.sns_signing import shared_signer
 
@@ -78,7 +79,7 @@ def test_a_redelivery_is_the_same_insert_and_nothing_else(sns, signals_sent):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_outside_a_test_transaction_a_notification_is_the_insert_and_its_commit(sns):
+def test_with_a_receiver_a_notification_is_the_insert_and_its_commit(sns, signals_sent):
     with CaptureQueriesContext(connection) as queries:
         assert sns.notify(ses_record()).status_code == 200
 
@@ -87,6 +88,56 @@ def test_outside_a_test_transaction_a_notification_is_the_insert_and_its_commit(
     assert sql[0] == "BEGIN"
     the_one_insert(sql[1:2])
     assert sql[2] == "COMMIT"
+    assert "delivery_received" in signals_sent.names
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_no_receiver_a_notification_is_the_insert_alone(sns):
+    """Nothing listens to Delivery here: no dispatch a crash could cut short, no transaction."""
+    notification = sns.signer.notification(ses_record())
+    with CaptureQueriesContext(connection) as queries:
+        assert sns.post(notification).status_code == 200
+    the_one_insert([q["sql"] for q in queries.captured_queries])
+
+    again = sns.post(notification)
+    assert b"already processed" in again.content
+    assert SNSNotification.objects.get().sns_message_id == notification["MessageId"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_overridden_hook_runs_in_the_transaction_even_with_no_receiver():
+    class CountingView(SESEventWebhookView):
+        runs: list[bool] = []
+
+        def handle_delivery(self, notification: Any, message: Any) -> None:
+            self.runs.append(connection.in_atomic_block)
+
+    notification = shared_signer().notification(ses_record())
+    view = CountingView()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        shared_signer().serve_certificate(mock)
+        request = RequestFactory().post(
+            "/ses/event-webhook/", json.dumps(notification), content_type="text/plain"
+        )
+        response = CountingView.as_view()(request)
+
+    assert response.status_code == 200
+    assert view.runs == [True]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_transaction_a_failing_run_deletes_the_row_again():
+    record = {"sns_message_id": "m-3", "sns_type": "Notification", "topic_arn": "t"}
+
+    def broken(using: str) -> None:
+        raise RuntimeError("a receiver connected meanwhile failed")
+
+    with pytest.raises(RuntimeError):
+        ledger.record_once(record, broken, in_transaction=False)
+
+    assert not SNSNotification.objects.exists()
+    assert ledger.record_once(record, lambda using: None, in_transaction=False) is True
+    assert ledger.record_once(record, lambda using: None, in_transaction=False) is False
 
 
 @pytest.mark.django_db

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django_ses import signals
 from django_ses.events import EVENT_KINDS, event_kind_for, ses_event_type
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "UNKNOWN_TYPE_HOOK",
     "EventRoute",
     "event_hook",
+    "is_heard",
     "sns_type_hook",
 ]
 
@@ -64,3 +66,13 @@ def event_hook(message: Mapping[str, Any]) -> str:
 def sns_type_hook(message_type: str) -> str:
     """The name of the hook of an SNS message type other than ``Notification``."""
     return SNS_TYPE_HOOKS.get(message_type, UNKNOWN_TYPE_HOOK)
+
+
+def is_heard(message: Mapping[str, Any]) -> bool:
+    """Whether any receiver is connected to the signals the SES record ``message`` fires.
+
+    Its kind's signal and ``event_received``; any record of no known kind
+    counts as heard (its hook may do anything).
+    """
+    kind = event_kind_for(ses_event_type(message))
+    return kind is None or bool(kind.signal.receivers) or bool(signals.event_received.receivers)

@@ -119,13 +119,22 @@ def notification_record(
 _CONFLICT_IGNORING_VENDORS = frozenset({"postgresql", "sqlite"})
 
 
-def record_once(record: Mapping[str, Any], then: Callable[[str], None]) -> bool:
+def record_once(
+    record: Mapping[str, Any], then: Callable[[str], None], *, in_transaction: bool = True
+) -> bool:
     """Insert ``record`` and run ``then(database alias)`` in one transaction.
 
     Returns ``False``, running nothing, when the ``MessageId`` is already recorded.
+
+    ``in_transaction=False`` is for a ``then`` that does nothing a crash could
+    cut short (the view's default hook when no receiver listens): on PostgreSQL
+    and SQLite the insert then commits on its own, and should ``then`` raise
+    after all, the row is deleted again so that SNS's retry is processed.
     """
     using = database()
     connection = connections[using]
+    if not in_transaction and connection.vendor in _CONFLICT_IGNORING_VENDORS:
+        return _record_then_run(connection, using, record, then)
     with transaction.atomic(using=using):
         if connection.vendor in _CONFLICT_IGNORING_VENDORS:
             inserted = _insert_ignoring_conflict(connection, record)
@@ -134,6 +143,21 @@ def record_once(record: Mapping[str, Any], then: Callable[[str], None]) -> bool:
         if not inserted:
             return False
         then(using)
+    return True
+
+
+def _record_then_run(
+    connection: Any, using: str, record: Mapping[str, Any], then: Callable[[str], None]
+) -> bool:
+    if not _insert_ignoring_conflict(connection, record):
+        return False
+    try:
+        then(using)
+    except BaseException:
+        SNSNotification.objects.using(using).filter(
+            sns_message_id=record["sns_message_id"]
+        ).delete()
+        raise
     return True
 
 

@@ -198,7 +198,20 @@ class SESEventWebhookView(EventHooks, View):
         it is committed only together with a successful run.
         """
         record = ledger.notification_record(notification, message)
-        return ledger.record_once(record, lambda using: handler(notification, message))
+        return ledger.record_once(
+            record,
+            lambda using: handler(notification, message),
+            in_transaction=not self.dispatches_nothing(message, handler),
+        )
+
+    def dispatches_nothing(self, message: Mapping[str, Any], handler: EventHandler) -> bool:
+        """Whether ``handler`` is the default hook and no receiver listens to its signals.
+
+        Then there is nothing a crash could leave half done, and the ledger's
+        row needs no transaction around the (empty) dispatch.
+        """
+        default = getattr(handler, "__func__", None) is EventHooks.handle_event
+        return default and not dispatch.is_heard(message)
 
     def processes_in_task(self, message: Mapping[str, Any]) -> bool:
         """Whether ``message`` goes to the ``process_ses_event`` task.
