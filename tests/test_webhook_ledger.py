@@ -341,6 +341,17 @@ def test_many_concurrent_deliveries_of_one_message_are_processed_once(require_po
     assert SNSNotification.objects.filter(sns_message_id=message["MessageId"]).count() == 1
 
 
+def on_another_connection(sql: str, params: list[Any]) -> Any:
+    """The first value ``sql`` answers on a connection of its own (not the request's)."""
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
+    finally:
+        other.close()
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_nothing_is_committed_before_the_receivers_finish(require_postgres, sns):
@@ -348,16 +359,12 @@ def test_nothing_is_committed_before_the_receivers_finish(require_postgres, sns)
     seen_by_others: list[int] = []
 
     def receiver(sender: Any, **kwargs: Any) -> None:
-        other = connections.create_connection("default")
-        try:
-            with other.cursor() as cursor:
-                cursor.execute(
-                    f'SELECT count(*) FROM "{TABLE}" WHERE sns_message_id = %s',
-                    [notification["MessageId"]],
-                )
-                seen_by_others.append(cursor.fetchone()[0])
-        finally:
-            other.close()
+        seen_by_others.append(
+            on_another_connection(
+                f'SELECT count(*) FROM "{TABLE}" WHERE sns_message_id = %s',
+                [notification["MessageId"]],
+            )
+        )
 
     signals.delivery_received.connect(receiver, weak=False, dispatch_uid="other-connection")
     try:
@@ -382,12 +389,7 @@ def test_a_connection_lost_before_the_commit_leaves_the_message_to_the_retry(req
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             pid = cursor.fetchone()[0]
-        killer = connections.create_connection("default")
-        try:
-            with killer.cursor() as cursor:
-                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-        finally:
-            killer.close()
+        on_another_connection("SELECT pg_terminate_backend(%s)", [pid])
 
     signals.delivery_received.connect(receiver, weak=False, dispatch_uid="lost-connection")
     try:
