@@ -104,25 +104,37 @@ def test_with_no_receiver_a_notification_is_the_insert_alone(sns):
     assert SNSNotification.objects.get().sns_message_id == notification["MessageId"]
 
 
+class HookInTransaction(SESEventWebhookView):
+    """Records, for each run of its overridden hook, whether it ran in a transaction."""
+
+    runs: list[bool] = []
+
+    def handle_delivery(self, notification: Any, message: Any) -> None:
+        self.runs.append(connection.in_atomic_block)
+
+
+class SignalsInTransaction(SESEventWebhookView):
+    runs: list[bool] = []
+
+    def fire_event_signals(self, notification: Any, message: Any) -> Any:
+        self.runs.append(connection.in_atomic_block)
+        return super().fire_event_signals(notification, message)
+
+
+@pytest.mark.parametrize("view_class", [HookInTransaction, SignalsInTransaction])
 @pytest.mark.django_db(transaction=True)
-def test_an_overridden_hook_runs_in_the_transaction_even_with_no_receiver():
-    class CountingView(SESEventWebhookView):
-        runs: list[bool] = []
-
-        def handle_delivery(self, notification: Any, message: Any) -> None:
-            self.runs.append(connection.in_atomic_block)
-
+def test_overridden_hooks_run_in_the_transaction_even_with_no_receiver(view_class):
+    view_class.runs = []
     notification = shared_signer().notification(ses_record())
-    view = CountingView()
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         shared_signer().serve_certificate(mock)
         request = RequestFactory().post(
             "/ses/event-webhook/", json.dumps(notification), content_type="text/plain"
         )
-        response = CountingView.as_view()(request)
+        response = view_class.as_view()(request)
 
     assert response.status_code == 200
-    assert view.runs == [True]
+    assert view_class.runs == [True]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -208,9 +208,13 @@ class SESEventWebhookView(EventHooks, View):
         """Whether ``handler`` is the default hook and no receiver listens to its signals.
 
         Then there is nothing a crash could leave half done, and the ledger's
-        row needs no transaction around the (empty) dispatch.
+        row needs no transaction around the (empty) dispatch. An overridden
+        hook or ``fire_event_signals`` may do anything: it always gets one.
         """
-        default = getattr(handler, "__func__", None) is EventHooks.handle_event
+        default = (
+            getattr(handler, "__func__", None) is EventHooks.handle_event
+            and type(self).fire_event_signals is EventHooks.fire_event_signals
+        )
         return default and not dispatch.is_heard(message)
 
     def processes_in_task(self, message: Mapping[str, Any]) -> bool:
