@@ -1,8 +1,9 @@
 """django_ses.webhook.ledger: each SNS MessageId recorded once, in one indexed write.
 
 A notification costs one ``INSERT … ON CONFLICT (sns_message_id) DO NOTHING``
-inside its transaction, with its outcome already in the row; a redelivery
-costs the same statement and nothing else. Under concurrent delivery the
+inside the transaction its receivers run in (alone when nothing listens), with
+its outcome already in the row; a redelivery costs the same statement and
+nothing else. Under concurrent delivery the
 duplicate waits for the first transaction: nothing is processed twice, and a
 first attempt that fails leaves the message to the duplicate.
 """
