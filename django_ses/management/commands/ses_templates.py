@@ -74,6 +74,8 @@ class Command(VerboseCommand):
         names = list(store.names())
         for name in names:
             self.stdout.write(name)
+        if not names:
+            self.warn("SES has no templates.")  # on stderr: stdout is the listing
         self.say(f"{counted(len(names), 'template', 'templates')}.", level=2)
 
     def do_show(self, store: TemplateStore, options: dict[str, Any]) -> None:
