@@ -186,7 +186,7 @@ def test_a_failed_lookup_sends_unchecked_logs_and_caches_nothing(
     msg = message(["gone@example.org", "ann@example.org"])
 
     with caplog.at_level(logging.WARNING, logger="django_ses.sending.suppression_check"):
-        assert SESBackend().send_messages([msg]) == 1
+        assert SESBackend(concurrency=1).send_messages([msg]) == 1
 
     assert v1_destinations(aws.calls("ses", "SendRawEmail")[0]) == [
         "gone@example.org",
@@ -201,6 +201,26 @@ def test_a_failed_lookup_sends_unchecked_logs_and_caches_nothing(
     SuppressionList(aws, {"gone@example.org": "BOUNCE"})
     assert SESBackend().send_messages([message(["gone@example.org"])]) == 0
     assert looked_up(aws) == ["gone@example.org"]
+
+
+def test_lookups_run_concurrently(aws, ses_identity):
+    aws.slow("sesv2", "GetSuppressedDestination", 0.5)
+    addresses = [f"user{i}@example.org" for i in range(4)]
+
+    SESBackend(concurrency=4).send_messages([message(addresses)])
+
+    calls = aws.calls("sesv2", "GetSuppressedDestination")
+    assert len(calls) == 4
+    # All four were received before the first was answered: they ran at once.
+    assert max(c.received_at for c in calls) - min(c.received_at for c in calls) < 0.5
+
+
+def test_after_a_failed_wave_of_lookups_no_other_starts(aws, ses_identity):
+    aws.fail("sesv2", "GetSuppressedDestination", "InternalFailure", status=500)
+    SESBackend(concurrency=2).send_messages([message([f"other{i}@x.org" for i in range(5)])])
+
+    assert set(looked_up(aws)) == {"other0@x.org", "other1@x.org"}
+    assert len(aws.calls("ses", "SendRawEmail")) == 1
 
 
 def test_answers_expire_after_the_time_to_live(aws, ses_identity, settings):
@@ -349,3 +369,27 @@ def test_the_cache_must_be_in_caches(settings):
     ids = [m.id for m in checks.run_checks() if m.id in ("django_ses.E020", "django_ses.E021")]
 
     assert ids == ["django_ses.E020", "django_ses.E021"]
+
+
+# ------------------------------------------------------------- a shared cache
+
+
+def test_with_redis_the_answers_are_shared_and_expire(aws, ses_identity, settings, require_redis):
+    settings.AWS_SES_SUPPRESSION_LIST_CACHE = "default"
+    settings.AWS_SES_SUPPRESSION_LIST_CACHE_TTL = 120
+    address = f"shared-{uuid.uuid4().hex[:8]}@example.org"
+    backend = SESBackend()
+    key = cache_key(backend.throttle_key, address)
+    cache = caches["default"]
+    try:
+        backend.send_messages([message([address])])
+
+        # Another connection to the same Redis (as another process has) finds the answer.
+        other = caches.create_connection("default")
+        assert other.get(key) == ""
+        client = other._cache.get_client(key)
+        assert 0 < client.ttl(other.make_and_validate_key(key)) <= 120
+        SESBackend().send_messages([message([address])])
+        assert looked_up(aws) == [address]
+    finally:
+        cache.delete(key)

@@ -179,9 +179,7 @@ class SESBackend(BaseEmailBackend):
 
     def suppression_list_check(self) -> SuppressionListCheck | None:
         """The pre-send check of ``AWS_SES_CHECK_SUPPRESSION_LIST``; ``None`` when it is off."""
-        if not self.options.check_suppression_list:
-            return None
-        return SuppressionListCheck(self.throttle_key, partial(_suppression_list_client, self))
+        return _suppression_list_check(self) if self.options.check_suppression_list else None
 
     # ---------------------------------------------------------------- throttle
 
@@ -270,6 +268,14 @@ def _settle(backend_class: type, outcomes: Iterator[Outcome], options: SendOptio
         # AWS_SES_SEND_LOG: one bulk insert for the whole call, even when it raises.
         send_log.record_outcomes(settled, options)
     return sent
+
+
+def _suppression_list_check(backend: SESBackend) -> SuppressionListCheck:
+    return SuppressionListCheck(
+        backend.throttle_key,
+        partial(_suppression_list_client, backend),
+        concurrency=backend.options.concurrency,
+    )
 
 
 @contextmanager

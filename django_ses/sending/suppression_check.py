@@ -6,7 +6,8 @@ says which of its recipients (every message, de-duplicated) SES has on the
 account's suppression list: first from the cache
 (:mod:`django_ses.sending.suppression_cache`, one call for the whole batch),
 then one ``GetSuppressedDestination`` call per address whose answer is not
-cached. ``NotFoundException`` means "not suppressed", and is cached too.
+cached, ``AWS_SES_SEND_CONCURRENCY`` at once. ``NotFoundException`` means
+"not suppressed", and is cached too.
 
 Those recipients are then removed as the blacklist's are
 (:class:`~django_ses.sending.suppression.Suppression`): the message's
@@ -18,7 +19,7 @@ A lookup that fails (throttling, an SES server error, the network, missing
 permission) never drops mail: the addresses not yet checked are sent as if
 the check were off (SES still refuses to deliver to a suppressed address: it
 reports a Bounce with ``OnAccountSuppressionList``). The failure is logged at
-WARNING and not cached, and the rest of the batch is not looked up, so a
+WARNING and not cached, and no further lookups of the batch start, so a
 throttled API is not asked again at once.
 """
 
@@ -26,8 +27,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django_ses import suppression_list
@@ -52,6 +55,8 @@ class SuppressionListCheck:
     account: str
     #: Opens a ``sesv2`` client of that account (used as a context manager).
     open_client: Callable[[], AbstractContextManager[Any]]
+    #: How many lookups run at once (the backend's ``AWS_SES_SEND_CONCURRENCY``).
+    concurrency: int = 1
 
     def suppressed(self, addresses: Iterable[str]) -> dict[str, str]:
         """``{address: reason}`` for the suppressed ``addresses`` (bare, lower-cased)."""
@@ -65,13 +70,19 @@ class SuppressionListCheck:
         return {address: reason for address, reason in answers.items() if reason}
 
     def _ask_ses(self, addresses: list[str]) -> dict[str, str]:
-        """SES's answer for each address, until a lookup fails (the others go unchecked)."""
+        """SES's answer for each address, until a lookup fails (the others go unchecked).
+
+        In waves of ``concurrency`` lookups at once: after a failure, no new wave starts.
+        """
         answers: dict[str, str] = {}
+        size = max(1, min(self.concurrency, len(addresses)))
         try:
-            with self.open_client() as client:
-                for address in addresses:
-                    entry = suppression_list.lookup(client, address)
-                    answers[address] = (entry.reason or "BOUNCE") if entry is not None else ""
+            with self.open_client() as client, ThreadPoolExecutor(size) as pool:
+                for start in range(0, len(addresses), size):
+                    wave = addresses[start : start + size]
+                    entries = pool.map(partial(suppression_list.lookup, client), wave)
+                    for address, entry in zip(wave, entries, strict=True):
+                        answers[address] = (entry.reason or "BOUNCE") if entry else ""
         except Exception as error:  # never drop mail because the check failed: send unchecked
             unchecked = len(addresses) - len(answers)
             logger.warning(
