@@ -123,6 +123,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("AWS_SES_CONFIGURATION_SET", None, (), _blank_is_unset, _SENDING),
         Setting("AWS_SES_DEFAULT_TAGS", None, (), None, _SENDING),
         Setting("AWS_SES_USE_BLACKLIST", False, (), _bool, _SENDING),
+        Setting("AWS_SES_CHECK_SUPPRESSION_LIST", False, (), _bool, _SENDING),
+        Setting("AWS_SES_SUPPRESSION_LIST_CACHE", "default", (), _blank_is_unset, _SENDING),
+        Setting("AWS_SES_SUPPRESSION_LIST_CACHE_TTL", 3600, (), None, _SENDING),
         Setting("AWS_SES_TEMPLATE_MAX_DESTINATIONS", 10_000, (), None, _SENDING),
         Setting("AWS_SES_SEND_CONCURRENCY", 8, (), None, _SENDING),
         # DKIM

@@ -27,7 +27,8 @@ __all__ = ["EmailPayload", "build_payload"]
 class EmailPayload:
     """One message, ready to send: raw MIME and the request parameters.
 
-    ``recipients`` is empty when every recipient was suppressed by the blacklist.
+    ``recipients`` is empty when every recipient was suppressed (by the blacklist or
+    the SES suppression list).
     """
 
     raw: bytes
@@ -36,8 +37,10 @@ class EmailPayload:
     envelope: Envelope = field(default_factory=Envelope)
     configuration_set: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
-    #: The recipients removed by the blacklist.
+    #: The recipients removed by the blacklist or the SES suppression list.
     suppressed: tuple[str, ...] = ()
+    #: Those of ``suppressed`` on the SES suppression list (``AWS_SES_CHECK_SUPPRESSION_LIST``).
+    on_suppression_list: tuple[str, ...] = ()
     #: A templated message: SES renders it (``raw`` is empty).
     template: TemplateSpec | None = None
 
@@ -62,6 +65,7 @@ def build_payload(
     if not recipients:
         raise InvalidMessageError("The message has no recipients (To, Cc or Bcc).")
     allowed, suppressed = suppression.split(recipients)
+    listed = suppression.listed(suppressed)
     spec = template.template_spec(message, allowed)
     if spec is not None:
         _check_templated(spec, options, len(recipients))
@@ -71,7 +75,13 @@ def build_payload(
         to_header = [a for a in message.to if a and suppression.allows(str(a))]
         cc_header = [a for a in message.cc if a and suppression.allows(str(a))]
     if not allowed:
-        return EmailPayload(raw=b"", recipients=(), envelope=envelope, suppressed=suppressed)
+        return EmailPayload(
+            raw=b"",
+            recipients=(),
+            envelope=envelope,
+            suppressed=suppressed,
+            on_suppression_list=listed,
+        )
     sender = mime.encode_address(
         str(options.from_email or message.from_email),
         field="AWS_SES_FROM_EMAIL" if options.from_email else "from address",
@@ -87,6 +97,7 @@ def build_payload(
             configuration_set=configuration_set,
             tags=tags,
             suppressed=suppressed,
+            on_suppression_list=listed,
             template=spec,
         )
     mime.check_size_before_rendering(message, options.api)
@@ -108,6 +119,7 @@ def build_payload(
         configuration_set=configuration_set,
         tags=tags,
         suppressed=suppressed,
+        on_suppression_list=listed,
     )
 
 

@@ -23,6 +23,7 @@ payload, format ``django_ses.queued/1``::
         "recipients": [{"kind": "to", "address": "Ann <ann@example.net>",
                         "destination": "ann@example.net"}, …],
         "suppressed_recipients": [],       # removed by the blacklist when queued
+        "suppression_list_recipients": [], # of those, on the SES suppression list
         "configuration_set": "tracking",
         "tags": {"campaign": "spring"},
         "subject": "Hello",
@@ -31,9 +32,9 @@ payload, format ``django_ses.queued/1``::
         "template": null                   # a templated message: its TemplateSpec
     }
 
-``attempt`` and ``template`` are optional (a payload without them is a first
-attempt of a raw message): the format stays ``django_ses.queued/1``. A
-templated message has an empty ``raw_message`` and its
+``attempt``, ``template`` and ``suppression_list_recipients`` are optional (a
+payload without them is a first attempt of a raw message): the format stays
+``django_ses.queued/1``. A templated message has an empty ``raw_message`` and its
 :class:`~django_ses.sending.template.TemplateSpec` in ``template``
 (:mod:`django_ses.sending.template_codec`).
 """
@@ -72,6 +73,7 @@ _SHARED = {
     "configuration_set": "configuration_set",
     "tags": "tags",
     "suppressed_recipients": "suppressed",
+    "suppression_list_recipients": "on_suppression_list",
     "template": "template",
 }
 
@@ -87,6 +89,7 @@ class QueuedEmail:
     configuration_set: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     suppressed_recipients: tuple[str, ...] = ()
+    suppression_list_recipients: tuple[str, ...] = ()
     subject: str = ""
     from_email: str = ""
     #: The dotted path of the backend class the worker sends with.
@@ -129,6 +132,7 @@ class QueuedEmail:
                 for r in self.recipients
             ],
             "suppressed_recipients": list(self.suppressed_recipients),
+            "suppression_list_recipients": list(self.suppression_list_recipients),
             "configuration_set": self.configuration_set,
             "tags": dict(self.tags),
             "subject": self.subject,
@@ -177,6 +181,9 @@ class QueuedEmail:
             tags={str(k): str(v) for k, v in tags.items()},
             suppressed_recipients=tuple(
                 str(a) for a in _list(payload, "suppressed_recipients", required=False)
+            ),
+            suppression_list_recipients=tuple(
+                str(a) for a in _list(payload, "suppression_list_recipients", required=False)
             ),
             subject=_optional_text(payload, "subject") or "",
             from_email=_optional_text(payload, "from_email") or "",

@@ -266,6 +266,7 @@ def _status(
         error=error,
         message_ids=message_ids,
         suppressed_recipients=payload.suppressed,
+        suppression_list_recipients=payload.on_suppression_list,
         unsent_recipients=tuple(d.address for d in destinations if d.status != SENT),
         destinations=tuple(destinations),
     )

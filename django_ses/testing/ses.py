@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django_ses.testing.calls import Call, Response
-from django_ses.testing.notifications import simulator_outcomes
+from django_ses.testing.notifications import ACCOUNT_SUPPRESSED, simulator_outcomes
 from django_ses.testing.sent import SentMessage, envelope_recipients, source_address
 from django_ses.testing.simulator import MailboxSimulator
 from django_ses.testing.suppression import SuppressionList
@@ -167,7 +167,7 @@ class SESAccount:
 
     def _outcomes(self, address: str) -> tuple[str, ...]:
         if self.suppression.is_suppressed(address):
-            return ("Bounce",)
+            return (ACCOUNT_SUPPRESSED,)
         return simulator_outcomes(address)
 
     def _is_verified(self, address: str, region: str) -> bool:

@@ -133,6 +133,12 @@ AWS_SES_USE_BLACKLIST = True
 AWS_SES_ADD_BOUNCE_TO_BLACKLIST = True
 AWS_SES_ADD_COMPLAINT_TO_BLACKLIST = True
 
+# The send log: every accepted message, with its recipients' timeline of events
+# (the Send page links to it). Recipients on the SES account-level suppression
+# list are left out before sending (admin: Blacklisted emails, SES suppression list).
+AWS_SES_SEND_LOG = True
+AWS_SES_CHECK_SUPPRESSION_LIST = True
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
