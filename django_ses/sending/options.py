@@ -113,6 +113,8 @@ class SendOptions:
     template_max_destinations: int = 10_000
     #: How many messages of one ``send_messages()`` call are sent at once.
     concurrency: int = 1
+    #: ``AWS_SES_LIST_MANAGEMENT_OPTIONS``: the default ``ListManagementOptions`` (unchecked).
+    list_management: Mapping[str, Any] | None = None
 
     @classmethod
     def resolve(cls, keywords: Mapping[str, Any]) -> SendOptions:
@@ -175,6 +177,7 @@ class SendOptions:
             use_blacklist=get_setting("AWS_SES_USE_BLACKLIST"),
             template_max_destinations=get_setting("AWS_SES_TEMPLATE_MAX_DESTINATIONS"),
             concurrency=_concurrency(option("concurrency", "AWS_SES_SEND_CONCURRENCY")),
+            list_management=get_setting("AWS_SES_LIST_MANAGEMENT_OPTIONS"),
         )
 
     @property
