@@ -185,9 +185,7 @@ SETTINGS: dict[str, Setting] = {
             _UNSUBSCRIBE,
         ),
         Setting("AWS_SES_UNSUBSCRIBE_MAX_AGE_DAYS", 365, (), None, _UNSUBSCRIBE),
-        Setting(
-            "AWS_SES_UNSUBSCRIBE_SALT", "django_ses.unsubscribe", (), _blank_is_unset, _UNSUBSCRIBE
-        ),
+        Setting("AWS_SES_UNSUBSCRIBE_SALT", "django_ses.unsubscribe", (), None, _UNSUBSCRIBE),
         Setting("AWS_SES_UNSUBSCRIBE_BLACKLIST", True, (), _bool, _UNSUBSCRIBE),
         # Events through SQS
         Setting("AWS_SES_SQS_QUEUE_URLS", (), (), None, _SQS),

@@ -78,9 +78,8 @@ def test_an_old_token_expires() -> None:
     token = make_token("ann@example.net")
     time.sleep(1.1)
 
-    with override_settings(AWS_SES_UNSUBSCRIBE_MAX_AGE_DAYS=1 / 86400):
-        with pytest.raises(ExpiredToken):
-            read_token(token)
+    with override_settings(AWS_SES_UNSUBSCRIBE_MAX_AGE_DAYS=1 / 86400), pytest.raises(ExpiredToken):
+        read_token(token)
 
 
 def test_an_expired_token_is_also_an_invalid_one() -> None:
