@@ -94,7 +94,7 @@ def recipient_headers(
     """Each destination's (lower-cased) two unsubscribe header fields."""
     _refuse_own_headers(message)
     return {
-        r.destination.lower(): one_click_headers(unsubscribe_url(r.destination, list_name))
+        r.destination.lower(): one_click_headers(unsubscribe_url(r.destination.lower(), list_name))
         for r in recipients
     }
 
