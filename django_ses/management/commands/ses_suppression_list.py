@@ -165,8 +165,8 @@ class Command(VerboseCommand):
     def list_entries(self, reason: str | None) -> None:
         count = 0
         for page in self.pages(reason, "Listing"):
-            for entry in page:
-                self.say(f"{entry.email}\t{entry.reason}\t{entry.last_update}")
+            for entry in page:  # the listing asked for: printed at any verbosity
+                self.stdout.write(f"{entry.email}\t{entry.reason}\t{entry.last_update}")
             count += len(page)
         self.say(
             f"{counted(count, 'suppressed address', 'suppressed addresses')}"
@@ -272,11 +272,12 @@ class Command(VerboseCommand):
                     )
                     progress.advance()
         verb = "would add" if dry_run else "added"
+        there = blacklist_size - len(missing)
         self.say(
             f"{verb.capitalize()} "
             f"{counted(len(missing), 'blacklisted address', 'blacklisted addresses')} "
             "to the SES suppression list; "
-            f"{blacklist_size - len(missing)} were already on it."
+            f"{there} {'was' if there == 1 else 'were'} already on it."
         )
 
 
