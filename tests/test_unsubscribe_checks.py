@@ -5,13 +5,17 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from django_ses.checks.unsubscribe import check_unsubscribe_settings
+from django_ses.checks.unsubscribe import (
+    check_unsubscribe_settings,
+    check_unsubscribe_url_scheme,
+)
 
 HTTPS = "https://www.example.com"
 
 
 def ids() -> list[str]:
-    return [message.id for message in check_unsubscribe_settings() if message.id]
+    messages = [*check_unsubscribe_settings(), *check_unsubscribe_url_scheme()]
+    return [message.id for message in messages if message.id]
 
 
 def test_the_test_settings_pass_every_check():
@@ -51,8 +55,12 @@ def test_a_base_url_that_is_not_absolute_http_is_an_error(value):
 
 
 @override_settings(AWS_SES_UNSUBSCRIBE_BASE_URL="http://localhost:8000", AWS_SES_USE_BLACKLIST=True)
-def test_a_plain_http_base_url_is_a_warning():
+def test_a_plain_http_base_url_is_a_deployment_warning():
+    from django.core import checks
+
     assert ids() == ["django_ses.W110"]
+    assert "django_ses.W110" not in [m.id for m in checks.run_checks()]
+    assert "django_ses.W110" in [m.id for m in checks.run_checks(include_deployment_checks=True)]
 
 
 @override_settings(

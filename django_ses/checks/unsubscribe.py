@@ -1,4 +1,8 @@
-"""System checks for unsubscribe and SES list management (ids E110-E119, W110-W119)."""
+"""System checks for unsubscribe and SES list management (ids E110-E119, W110-W119).
+
+``W110`` (an ``http://`` unsubscribe URL) is a deployment check, as ``W032`` is:
+plain http is what development uses.
+"""
 
 from __future__ import annotations
 
@@ -55,13 +59,6 @@ def _check_base_url() -> Iterator[checks.CheckMessage]:
             id="django_ses.E112",
         )
         return
-    if parsed.scheme != "https":
-        yield checks.Warning(
-            f"AWS_SES_UNSUBSCRIBE_BASE_URL is {base!r}: Gmail and Yahoo honour one-click "
-            "unsubscribe (RFC 8058) for https:// URLs only.",
-            hint="Use https:// outside development.",
-            id="django_ses.W110",
-        )
     name = raw_setting("AWS_SES_UNSUBSCRIBE_URL_NAME")
     try:
         reverse(str(name), kwargs={"token": "token"})
@@ -81,6 +78,24 @@ def _check_base_url() -> Iterator[checks.CheckMessage]:
             "and handle the unsubscribe_received signal yourself.",
             id="django_ses.W111",
         )
+
+
+@checks.register("django_ses", checks.Tags.security, deploy=True)
+def check_unsubscribe_url_scheme(
+    app_configs: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """W110, a deployment check: http:// unsubscribe links are fine in development only."""
+    base = raw_setting("AWS_SES_UNSUBSCRIBE_BASE_URL")
+    if not base or urllib.parse.urlsplit(str(base)).scheme != "http":
+        return []
+    return [
+        checks.Warning(
+            f"AWS_SES_UNSUBSCRIBE_BASE_URL is {base!r}: Gmail and Yahoo honour one-click "
+            "unsubscribe (RFC 8058) for https:// URLs only.",
+            hint="Use https:// outside development.",
+            id="django_ses.W110",
+        )
+    ]
 
 
 def _check_tokens() -> Iterator[checks.CheckMessage]:

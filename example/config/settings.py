@@ -140,8 +140,8 @@ AWS_SES_ADD_COMPLAINT_TO_BLACKLIST = True
 # /admin/django-ses/unsubscribe/…); using it puts the address on the blacklist.
 # run.py replaces the address with the one the site really listens on.
 AWS_SES_UNSUBSCRIBE_BASE_URL = "http://127.0.0.1:8000"
-# The demo runs on http://127.0.0.1; on a real site the base URL is https://.
-SILENCED_SYSTEM_CHECKS = ["django_ses.W110"]
+# The demo runs on http://127.0.0.1; on a real site the base URL is https://
+# (manage.py check --deploy warns, django_ses.W110).
 
 LOGGING = {
     "version": 1,
