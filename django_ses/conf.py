@@ -87,6 +87,7 @@ _WEBHOOK = "Events webhook"
 _INBOUND = "Inbound mail"
 _SEND_LOG = "Send log"
 _SQS = "Events through SQS"
+_UNSUBSCRIBE = "Unsubscribe"
 
 SETTINGS: dict[str, Setting] = {
     setting.name: setting
@@ -176,6 +177,19 @@ SETTINGS: dict[str, Setting] = {
         Setting("AWS_SES_SEND_LOG", False, (), _bool, _SEND_LOG),
         Setting("AWS_SES_SEND_LOG_HASH_RECIPIENTS", False, (), _bool, _SEND_LOG),
         Setting("AWS_SES_SEND_LOG_RETENTION_DAYS", 90, (), None, _SEND_LOG),
+        # Unsubscribe
+        Setting("AWS_SES_LIST_MANAGEMENT_OPTIONS", None, (), None, _UNSUBSCRIBE),
+        Setting("AWS_SES_UNSUBSCRIBE_BASE_URL", None, (), _blank_is_unset, _UNSUBSCRIBE),
+        Setting(
+            "AWS_SES_UNSUBSCRIBE_URL_NAME",
+            "django_ses_unsubscribe",
+            (),
+            _blank_is_unset,
+            _UNSUBSCRIBE,
+        ),
+        Setting("AWS_SES_UNSUBSCRIBE_MAX_AGE_DAYS", 365, (), None, _UNSUBSCRIBE),
+        Setting("AWS_SES_UNSUBSCRIBE_SALT", "django_ses.unsubscribe", (), None, _UNSUBSCRIBE),
+        Setting("AWS_SES_UNSUBSCRIBE_BLACKLIST", True, (), _bool, _UNSUBSCRIBE),
         # Events through SQS
         Setting("AWS_SES_SQS_QUEUE_URLS", (), (), None, _SQS),
         Setting("AWS_SES_SQS_WAIT_SECONDS", 20, (), None, _SQS),

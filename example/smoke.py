@@ -139,6 +139,41 @@ class Smoke:
         assert all(message_id in page for message_id in self.sent_message_ids)
         return f"SES accepted {', '.join(self.sent_message_ids)} (Bcc only in the envelope)"
 
+    def unsubscribe_link_works(self) -> str:
+        """The Accepted page links a sent message's List-Unsubscribe URL; using it blacklists."""
+        to = "reader@example.org"
+        form = {
+            "from_email": settings.DEFAULT_FROM_EMAIL,
+            "to": to,
+            "subject": "Smoke unsubscribe",
+            "text": "News you can unsubscribe from",
+            "unsubscribe": "on",
+        }
+        response = self.post_form(reverse("demo:send"), form)
+        assert response.status_code == 302, _messages_in(response.text)
+        sent = _sent()[-1]
+        header = str(sent.message["List-Unsubscribe"])
+        assert sent.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click", sent.raw
+        link = header.strip("<>")
+        page = self.http.get(self.url(reverse("demo:accepted")), timeout=30).text
+        assert f'href="{link}"' in page, "the Accepted page does not link the unsubscribe URL"
+        confirm = self.http.get(link, timeout=30)
+        assert confirm.status_code == 200 and to in confirm.text, confirm.status_code
+        # What a mail client does: POST the one-click body, no cookie, no CSRF token.
+        done = requests.post(link, data={"List-Unsubscribe": "One-Click"}, timeout=30)
+        assert done.status_code == 200, f"the one-click POST answered {done.status_code}"
+        assert "Back to what SES received" in done.text, "not the example's own done page"
+        entry = BlacklistedEmail.objects.get(email=to)
+        assert entry.reason == "unsubscribed", entry.reason
+        page = self.http.get(self.url(reverse("demo:accepted")), timeout=30).text
+        assert f'<code>{to}</code> <span class="muted">(blacklisted)</span>' in page
+        again = self.post_form(reverse("demo:send"), form)
+        assert again.status_code == 200, f"sending again answered {again.status_code}"
+        assert "every recipient is on the blacklist" in _messages_in(again.text), again.text[:500]
+        return (
+            f"{to} used the List-Unsubscribe link of {sent.message_id}: blacklisted (unsubscribed)"
+        )
+
     def events_reach_the_webhook(self) -> str:
         if not self.sent_message_ids:
             raise Skip("no message was sent")
@@ -269,6 +304,8 @@ class Smoke:
         subjects = sorted(r.subject for r in rendered)
         assert "Your Gold plan, Sam" in subjects, subjects
         assert 'id="results"' in response.text and "sent" in response.text
+        links = {r.headers.get("List-Unsubscribe") for r in rendered}
+        assert None not in links and len(links) == len(rendered), "not one link per recipient"
         ids = [r.message_id for r in rendered]
 
         def delivered() -> bool:
@@ -339,6 +376,7 @@ def run_smoke(base_url: str, *, username: str, password: str) -> int:
         ("events reach the webhook", smoke.events_reach_the_webhook),
         ("timeline fills in", smoke.timeline_fills_in),
         ("suppressed before sending", smoke.suppressed_before_sending),
+        ("unsubscribe link works", smoke.unsubscribe_link_works),
         ("bounce is blacklisted", smoke.bounce_is_blacklisted),
         ("inbound mail arrives through SNS", smoke.inbound_mail_arrives_through_sns),
         ("inbound mail arrives through S3", smoke.inbound_mail_arrives_through_s3),

@@ -56,6 +56,12 @@ def test_simulator_events_reach_the_webhook(smoke: subprocess.CompletedProcess[s
     _assert_passed(smoke, "events reach the webhook")
 
 
+def test_a_sent_messages_unsubscribe_link_blacklists_its_recipient(
+    smoke: subprocess.CompletedProcess[str],
+) -> None:
+    _assert_passed(smoke, "unsubscribe link works")
+
+
 def test_a_bounced_address_is_blacklisted(smoke: subprocess.CompletedProcess[str]) -> None:
     _assert_passed(smoke, "bounce is blacklisted")
 

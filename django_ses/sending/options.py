@@ -115,6 +115,8 @@ class SendOptions:
     template_max_destinations: int = 10_000
     #: How many messages of one ``send_messages()`` call are sent at once.
     concurrency: int = 1
+    #: ``AWS_SES_LIST_MANAGEMENT_OPTIONS``: the default ``ListManagementOptions`` (unchecked).
+    list_management: Mapping[str, Any] | None = None
 
     @classmethod
     def resolve(cls, keywords: Mapping[str, Any]) -> SendOptions:
@@ -178,6 +180,7 @@ class SendOptions:
             check_suppression_list=get_setting("AWS_SES_CHECK_SUPPRESSION_LIST"),
             template_max_destinations=get_setting("AWS_SES_TEMPLATE_MAX_DESTINATIONS"),
             concurrency=_concurrency(option("concurrency", "AWS_SES_SEND_CONCURRENCY")),
+            list_management=get_setting("AWS_SES_LIST_MANAGEMENT_OPTIONS"),
         )
 
     @property

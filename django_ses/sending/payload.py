@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.core.mail import EmailMessage
 
 from django_ses.exceptions import InvalidMessageError, MessageTooLargeError
-from django_ses.sending import dkim, mime, request, template
+from django_ses.sending import dkim, list_management, mime, request, template, unsubscribe
 from django_ses.sending.options import SendOptions
 from django_ses.sending.request import Envelope
 from django_ses.sending.suppression import Suppression
@@ -43,10 +43,28 @@ class EmailPayload:
     on_suppression_list: tuple[str, ...] = ()
     #: A templated message: SES renders it (``raw`` is empty).
     template: TemplateSpec | None = None
+    #: SES v2 ``ListManagementOptions`` (:mod:`~django_ses.sending.list_management`).
+    list_management: Mapping[str, str] | None = None
+    #: Per-recipient header lines sent in front of ``raw``, by destination
+    #: (:mod:`~django_ses.sending.unsubscribe`).
+    raw_prefixes: Mapping[str, bytes] = field(default_factory=dict)
 
     def chunks(self) -> list[list[mime.Recipient]]:
-        """The recipients, in groups of at most 50: one API call each."""
-        return request.chunk_recipients(self.recipients)
+        """The recipients, in groups of at most 50: one API call each.
+
+        One recipient per call when each gets a message of their own (list
+        management, per-recipient headers of a raw message).
+        """
+        alone = self.list_management is not None or bool(self.raw_prefixes)
+        return request.chunk_recipients(
+            self.recipients, 1 if alone else request.MAX_DESTINATIONS_PER_CALL
+        )
+
+    def raw_for(self, chunk: Sequence[mime.Recipient]) -> bytes:
+        """The raw MIME the call for ``chunk`` sends (its recipient's own, if any)."""
+        if not self.raw_prefixes:
+            return self.raw
+        return self.raw_prefixes[chunk[0].destination.lower()] + self.raw
 
 
 def build_payload(
@@ -88,7 +106,14 @@ def build_payload(
     )
     configuration_set = _configuration_set(message, options)
     tags = request.merge_tags(options.default_tags, getattr(message, "ses_tags", None))
+    managed = list_management.list_management_options(
+        message, options.list_management, api=options.api
+    )
+    unsubscribe_headers = _unsubscribe_headers(message, allowed, managed)
     if spec is not None:
+        if unsubscribe_headers:
+            unsubscribe.refuse_copies(message)
+            spec = unsubscribe.personalise_template(spec, unsubscribe_headers)
         return EmailPayload(
             raw=b"",
             recipients=tuple(allowed),
@@ -99,10 +124,16 @@ def build_payload(
             suppressed=suppressed,
             on_suppression_list=listed,
             template=spec,
+            list_management=managed,
         )
     mime.check_size_before_rendering(message, options.api)
     raw = mime.render_mime(message, to=to_header, cc=cc_header, configuration_set=configuration_set)
-    if options.dkim_domain and options.dkim_key:
+    prefixes: dict[str, bytes] = {}
+    if unsubscribe_headers:
+        prefixes = unsubscribe.raw_prefixes(
+            raw, unsubscribe_headers, sign=unsubscribe.dkim_signer(options)
+        )
+    elif options.dkim_domain and options.dkim_key:
         raw = dkim.sign_message(
             raw,
             domain=options.dkim_domain,
@@ -110,7 +141,7 @@ def build_payload(
             selector=options.dkim_selector,
             headers=options.dkim_headers,
         )
-    mime.check_size(raw, options.api)
+    mime.check_size(raw + max(prefixes.values(), key=len, default=b""), options.api)
     return EmailPayload(
         raw=raw,
         recipients=tuple(allowed),
@@ -120,7 +151,27 @@ def build_payload(
         tags=tags,
         suppressed=suppressed,
         on_suppression_list=listed,
+        list_management=managed,
+        raw_prefixes=prefixes,
     )
+
+
+def _unsubscribe_headers(
+    message: EmailMessage,
+    recipients: Sequence[mime.Recipient],
+    managed: Mapping[str, str] | None,
+) -> dict[str, unsubscribe.HeaderPairs]:
+    """Each destination's unsubscribe headers, when the message asks for them."""
+    list_name = unsubscribe.unsubscribe_list(message)
+    if list_name is None:
+        return {}
+    if managed is not None:
+        raise InvalidMessageError(
+            "The message asks for its own unsubscribe headers (ses_unsubscribe) and for SES "
+            "list management, which adds SES's: set ses_list_management = False on it, or "
+            "drop ses_unsubscribe."
+        )
+    return unsubscribe.recipient_headers(message, recipients, list_name)
 
 
 def _check_templated(spec: TemplateSpec, options: SendOptions, destinations: int) -> None:

@@ -29,13 +29,15 @@ payload, format ``django_ses.queued/1``::
         "subject": "Hello",
         "from_email": "sender@example.com",
         "attempt": 1,                      # 2, 3… when the worker queued it again
-        "template": null                   # a templated message: its TemplateSpec
+        "template": null,                  # a templated message: its TemplateSpec
+        "list_management": null,           # SES v2 ListManagementOptions, if any
+        "raw_prefixes": {}                 # per-recipient header lines (base64), by destination
     }
 
-``attempt``, ``template`` and ``suppression_list_recipients`` are optional (a
-payload without them is a first attempt of a raw message): the format stays
-``django_ses.queued/1``. A templated message has an empty ``raw_message`` and its
-:class:`~django_ses.sending.template.TemplateSpec` in ``template``
+``attempt``, ``template``, ``suppression_list_recipients``, ``list_management``
+and ``raw_prefixes`` are optional (a payload without them is a first attempt of a
+raw message): the format stays ``django_ses.queued/1``. A templated message has an
+empty ``raw_message`` and its :class:`~django_ses.sending.template.TemplateSpec` in ``template``
 (:mod:`django_ses.sending.template_codec`).
 """
 
@@ -75,6 +77,8 @@ _SHARED = {
     "suppressed_recipients": "suppressed",
     "suppression_list_recipients": "on_suppression_list",
     "template": "template",
+    "list_management": "list_management",
+    "raw_prefixes": "raw_prefixes",
 }
 
 
@@ -104,6 +108,10 @@ class QueuedEmail:
     attempt: int = 1
     #: A templated message (``raw`` is empty then): SES renders it.
     template: TemplateSpec | None = None
+    #: SES v2 ``ListManagementOptions``.
+    list_management: Mapping[str, str] | None = None
+    #: Per-recipient header lines in front of ``raw``, by destination (unsubscribe headers).
+    raw_prefixes: Mapping[str, bytes] = field(default_factory=dict)
 
     @classmethod
     def of(cls, payload: EmailPayload, **metadata: Any) -> QueuedEmail:
@@ -139,6 +147,11 @@ class QueuedEmail:
             "from_email": self.from_email,
             "attempt": self.attempt,
             "template": None if self.template is None else spec_to_json(self.template),
+            "list_management": None if self.list_management is None else dict(self.list_management),
+            "raw_prefixes": {
+                destination: base64.b64encode(prefix).decode("ascii")
+                for destination, prefix in self.raw_prefixes.items()
+            },
         }
 
     @classmethod
@@ -195,6 +208,8 @@ class QueuedEmail:
             template=None
             if payload.get("template") is None
             else spec_from_json(payload["template"]),
+            list_management=_list_management(payload),
+            raw_prefixes=_raw_prefixes(payload),
         )
 
     def rebuild_message(self) -> EmailMessage:
@@ -218,6 +233,30 @@ class QueuedEmail:
         message.ses_raw_message = self.raw  # type: ignore[attr-defined]
         message.ses_delivery_id = self.delivery_id  # type: ignore[attr-defined]
         return message
+
+
+def _list_management(payload: Mapping[str, Any]) -> dict[str, str] | None:
+    value = payload.get("list_management")
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise _invalid("list_management must be a mapping of strings or null")
+    return dict(value)
+
+
+def _raw_prefixes(payload: Mapping[str, Any]) -> dict[str, bytes]:
+    value = payload.get("raw_prefixes") or {}
+    if not isinstance(value, Mapping):
+        raise _invalid("raw_prefixes must be a mapping of destinations to base64")
+    try:
+        return {
+            str(destination): base64.b64decode(str(prefix), validate=True)
+            for destination, prefix in value.items()
+        }
+    except (binascii.Error, ValueError) as error:
+        raise _invalid(f"raw_prefixes holds something that is not base64 ({error})") from error
 
 
 def _attempt(payload: Mapping[str, Any]) -> int:

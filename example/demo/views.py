@@ -19,8 +19,8 @@ from demo.models import ReceivedEmail, ReceivedEvent
 from demo.sending import build_message, send
 from demo.statistics import refresh_statistics
 from django_ses.conf import get_setting
+from django_ses.models import BlacklistedEmail, SNSNotification
 from django_ses.models import SentMessage as LoggedMessage
-from django_ses.models import SNSNotification
 from django_ses.send_log.states import State
 from django_ses.testing import SentMessage
 
@@ -95,19 +95,45 @@ def _pacing() -> dict[str, float] | None:
 
 
 def accepted(request: HttpRequest) -> HttpResponse:
+    messages_ = _accepted() or []
+    blacklisted = set(
+        BlacklistedEmail.objects.filter(
+            email__in={d.lower() for m in messages_ for d in m.destinations}
+        ).values_list("email", flat=True)
+    )
     rows = [
         {
             "message": message,
             "summary": summarize(message.raw) if message.raw else None,
             "raw_text": message.raw.decode("utf-8", "replace") if message.raw else "",
+            "unsubscribe_url": unsubscribe_url(message),
+            "blacklisted": [d for d in message.destinations if d.lower() in blacklisted],
         }
-        for message in _accepted() or []
+        for message in messages_
     ]
     return render(
         request,
         "demo/accepted.html",
         {"rows": rows, "local_ses": running()},
     )
+
+
+def unsubscribe_url(message: SentMessage) -> str | None:
+    """The URL of the message's List-Unsubscribe header (rendered by SES for templates)."""
+    header = None
+    if message.raw:
+        header = message.message["List-Unsubscribe"]
+    else:
+        local = running()
+        rendered = local.ses.templates.rendered if local is not None else []
+        header = next(
+            (r.headers.get("List-Unsubscribe") for r in rendered if r.message_id == message.id),
+            None,
+        )
+    if not header:
+        return None
+    text = str(header).strip()
+    return text[1:-1] if text.startswith("<https://") or text.startswith("<http://") else None
 
 
 def accepted_raw(request: HttpRequest, message_id: str) -> HttpResponse:
@@ -217,12 +243,9 @@ def bulk_send(request: HttpRequest) -> HttpResponse:
         }
         message.ses_template_data = {"shop": "the demo shop"}  # type: ignore[attr-defined]
         message.ses_recipient_data = BULK_RECIPIENTS  # type: ignore[attr-defined]
-        message.ses_recipient_headers = {  # type: ignore[attr-defined]
-            address: {
-                "List-Unsubscribe": f"<mailto:unsubscribe+{data['name'].lower()}@example.com>"
-            }
-            for address, data in BULK_RECIPIENTS.items()
-        }
+        # Each recipient's own one-click unsubscribe headers, as SendBulkEmail
+        # entries' ReplacementHeaders.
+        message.ses_unsubscribe = "plan-news"  # type: ignore[attr-defined]
         get_connection(use_ses_v2=True, fail_silently=True).send_messages([message])
         status = message.ses_status  # type: ignore[attr-defined]
         results = {
