@@ -124,6 +124,15 @@ def blacklist_complained(complaint_obj: Mapping[str, Any], *, source: str = "") 
     )
 
 
+def blacklist_unsubscribed(email: str, *, source: str = "") -> int:
+    """Blacklist an address that used its unsubscribe link; returns 1 if it was new, else 0."""
+    from django_ses.models import BlacklistedEmail  # app loading: utils imports this module
+
+    return add_to_blacklist(
+        [email], reason=str(BlacklistedEmail.Reason.UNSUBSCRIBED), source=source
+    )
+
+
 # ---- reporting: the writes of the admin and the management commands.
 @dataclass(frozen=True)
 class BlacklistEntry:

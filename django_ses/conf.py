@@ -87,6 +87,7 @@ _WEBHOOK = "Events webhook"
 _INBOUND = "Inbound mail"
 _SEND_LOG = "Send log"
 _SQS = "Events through SQS"
+_UNSUBSCRIBE = "Unsubscribe"
 
 SETTINGS: dict[str, Setting] = {
     setting.name: setting
@@ -123,6 +124,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("AWS_SES_CONFIGURATION_SET", None, (), _blank_is_unset, _SENDING),
         Setting("AWS_SES_DEFAULT_TAGS", None, (), None, _SENDING),
         Setting("AWS_SES_USE_BLACKLIST", False, (), _bool, _SENDING),
+        Setting("AWS_SES_CHECK_SUPPRESSION_LIST", False, (), _bool, _SENDING),
+        Setting("AWS_SES_SUPPRESSION_LIST_CACHE", "default", (), _blank_is_unset, _SENDING),
+        Setting("AWS_SES_SUPPRESSION_LIST_CACHE_TTL", 3600, (), None, _SENDING),
         Setting("AWS_SES_TEMPLATE_MAX_DESTINATIONS", 10_000, (), None, _SENDING),
         Setting("AWS_SES_SEND_CONCURRENCY", 8, (), None, _SENDING),
         # DKIM
@@ -173,6 +177,19 @@ SETTINGS: dict[str, Setting] = {
         Setting("AWS_SES_SEND_LOG", False, (), _bool, _SEND_LOG),
         Setting("AWS_SES_SEND_LOG_HASH_RECIPIENTS", False, (), _bool, _SEND_LOG),
         Setting("AWS_SES_SEND_LOG_RETENTION_DAYS", 90, (), None, _SEND_LOG),
+        # Unsubscribe
+        Setting("AWS_SES_LIST_MANAGEMENT_OPTIONS", None, (), None, _UNSUBSCRIBE),
+        Setting("AWS_SES_UNSUBSCRIBE_BASE_URL", None, (), _blank_is_unset, _UNSUBSCRIBE),
+        Setting(
+            "AWS_SES_UNSUBSCRIBE_URL_NAME",
+            "django_ses_unsubscribe",
+            (),
+            _blank_is_unset,
+            _UNSUBSCRIBE,
+        ),
+        Setting("AWS_SES_UNSUBSCRIBE_MAX_AGE_DAYS", 365, (), None, _UNSUBSCRIBE),
+        Setting("AWS_SES_UNSUBSCRIBE_SALT", "django_ses.unsubscribe", (), None, _UNSUBSCRIBE),
+        Setting("AWS_SES_UNSUBSCRIBE_BLACKLIST", True, (), _bool, _UNSUBSCRIBE),
         # Events through SQS
         Setting("AWS_SES_SQS_QUEUE_URLS", (), (), None, _SQS),
         Setting("AWS_SES_SQS_WAIT_SECONDS", 20, (), None, _SQS),

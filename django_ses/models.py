@@ -43,6 +43,7 @@ class BlacklistedEmail(models.Model):
         COMPLAINT = "complaint", "Complaint"
         MANUAL = "manual", "Added by hand"
         SUPPRESSION_LIST = "suppression_list", "SES suppression list"
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed (one-click link)"
 
     email = models.EmailField(max_length=255, unique=True)
     reason = models.CharField(max_length=20, choices=Reason.choices, default=Reason.MANUAL)

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.dispatch import Signal
 
-from django_ses.blacklist import blacklist_bounced, blacklist_complained
+from django_ses.blacklist import blacklist_bounced, blacklist_complained, blacklist_unsubscribed
 from django_ses.conf import get_setting
 
 # Sending.
@@ -36,6 +36,14 @@ event_received = Signal()
 
 # Inbound mail: mail_obj, receipt_obj, message, raw_message.
 inbound_received = Signal()
+
+# A recipient used their unsubscribe link (a one-click POST, or the confirmation page's
+# button), sent by django_ses.unsubscribe.views.UnsubscribeView with:
+#   email      the bare, lower-cased address the link was made for;
+#   list_name  the list of ``message.ses_unsubscribe = "<list>"``, "" for all mail;
+#   request    the HttpRequest.
+# Sent for every valid POST, repeated ones included: receivers must be idempotent.
+unsubscribe_received = Signal()
 
 
 def _feedback_source(mail_obj: Any, detail: Mapping[str, Any]) -> str:
@@ -70,10 +78,23 @@ def complaint_handler(
     _blacklist("AWS_SES_ADD_COMPLAINT_TO_BLACKLIST", blacklist_complained, mail_obj, complaint_obj)
 
 
+def unsubscribe_handler(sender: Any, email: str, list_name: str, **kwargs: Any) -> None:
+    """Blacklist an address that unsubscribed, unless ``AWS_SES_UNSUBSCRIBE_BLACKLIST = False``.
+
+    The entry's reason is ``unsubscribed`` and its source names the list. Connected
+    to :data:`unsubscribe_received` when the app is ready; idempotent.
+    """
+    if get_setting("AWS_SES_UNSUBSCRIBE_BLACKLIST"):
+        source = f"unsubscribe link: {list_name}" if list_name else "unsubscribe link"
+        blacklist_unsubscribed(email, source=source)
+
+
 def connect_blacklist_handlers() -> None:
-    """Connect :func:`bounce_handler` and :func:`complaint_handler` (idempotent)."""
+    """Connect :func:`bounce_handler`, :func:`complaint_handler` and
+    :func:`unsubscribe_handler` (idempotent)."""
     bounce_received.connect(bounce_handler)
     complaint_received.connect(complaint_handler)
+    unsubscribe_received.connect(unsubscribe_handler)
 
 
 __all__ = [
@@ -94,4 +115,6 @@ __all__ = [
     "rendering_failure_received",
     "send_received",
     "subscription_received",
+    "unsubscribe_handler",
+    "unsubscribe_received",
 ]

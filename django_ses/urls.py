@@ -1,4 +1,5 @@
-"""``include("django_ses.urls")``: the dashboard, the event webhook and django-ses's bounce URL.
+"""``include("django_ses.urls")``: the dashboard, the event webhook, django-ses's bounce URL
+and the one-click unsubscribe page (``django_ses_unsubscribe``, see docs/unsubscribe.rst).
 
 The dashboard is an admin page. In a project without ``django.contrib.auth``
 the webhook routes still work; the dashboard URL then answers 503 and system
@@ -13,6 +14,7 @@ from django.apps import apps
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
+from django_ses.unsubscribe.views import UnsubscribeView
 from django_ses.views import SESEventWebhookView, handle_bounce
 
 
@@ -37,4 +39,5 @@ urlpatterns = [
     path("", dashboard_view, name="django_ses_stats"),
     path("event-webhook/", SESEventWebhookView.as_view(), name="event_webhook"),
     path("bounce/", handle_bounce, name="django_ses_bounce"),
+    path("unsubscribe/<str:token>/", UnsubscribeView.as_view(), name="django_ses_unsubscribe"),
 ]

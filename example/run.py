@@ -149,6 +149,8 @@ def start_and_run(
     except OSError as error:
         print(f"Cannot listen on 127.0.0.1:{port} ({error}). Try --port.", file=sys.stderr)
         return 1
+    # Unsubscribe links point at the address the site really listens on.
+    settings.AWS_SES_UNSUBSCRIBE_BASE_URL = server.url
     provision(
         webhook_url=server.url + reverse("ses_events"),
         sender_domain=settings.EXAMPLE_SENDER_DOMAIN,

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import traceback
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.urls import reverse
 from local_ses import running
 
-from django_ses.models import BlacklistedEmail, SESStat
+from django_ses.models import BlacklistedEmail, SentMessageEvent, SentRecipient, SESStat
 from django_ses.testing import SentMessage
 
 SUCCESS = "success@simulator.amazonses.com"
@@ -125,6 +126,7 @@ class Smoke:
                 f"sending to {to}: the page answered {response.status_code}, not a redirect:\n"
                 + _messages_in(response.text)
             )
+            assert "/timeline/" in response.headers["Location"], response.headers["Location"]
         accepted = _sent()[before:]
         assert len(accepted) == 2, f"the local SES accepted {len(accepted)} messages, not 2"
         for message, to in zip(accepted, (SUCCESS, BOUNCE), strict=True):
@@ -136,6 +138,41 @@ class Smoke:
         page = self.http.get(self.url(reverse("demo:accepted")), timeout=30).text
         assert all(message_id in page for message_id in self.sent_message_ids)
         return f"SES accepted {', '.join(self.sent_message_ids)} (Bcc only in the envelope)"
+
+    def unsubscribe_link_works(self) -> str:
+        """The Accepted page links a sent message's List-Unsubscribe URL; using it blacklists."""
+        to = "reader@example.org"
+        form = {
+            "from_email": settings.DEFAULT_FROM_EMAIL,
+            "to": to,
+            "subject": "Smoke unsubscribe",
+            "text": "News you can unsubscribe from",
+            "unsubscribe": "on",
+        }
+        response = self.post_form(reverse("demo:send"), form)
+        assert response.status_code == 302, _messages_in(response.text)
+        sent = _sent()[-1]
+        header = str(sent.message["List-Unsubscribe"])
+        assert sent.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click", sent.raw
+        link = header.strip("<>")
+        page = self.http.get(self.url(reverse("demo:accepted")), timeout=30).text
+        assert f'href="{link}"' in page, "the Accepted page does not link the unsubscribe URL"
+        confirm = self.http.get(link, timeout=30)
+        assert confirm.status_code == 200 and to in confirm.text, confirm.status_code
+        # What a mail client does: POST the one-click body, no cookie, no CSRF token.
+        done = requests.post(link, data={"List-Unsubscribe": "One-Click"}, timeout=30)
+        assert done.status_code == 200, f"the one-click POST answered {done.status_code}"
+        assert "Back to what SES received" in done.text, "not the example's own done page"
+        entry = BlacklistedEmail.objects.get(email=to)
+        assert entry.reason == "unsubscribed", entry.reason
+        page = self.http.get(self.url(reverse("demo:accepted")), timeout=30).text
+        assert f'<code>{to}</code> <span class="muted">(blacklisted)</span>' in page
+        again = self.post_form(reverse("demo:send"), form)
+        assert again.status_code == 200, f"sending again answered {again.status_code}"
+        assert "every recipient is on the blacklist" in _messages_in(again.text), again.text[:500]
+        return (
+            f"{to} used the List-Unsubscribe link of {sent.message_id}: blacklisted (unsubscribed)"
+        )
 
     def events_reach_the_webhook(self) -> str:
         if not self.sent_message_ids:
@@ -155,6 +192,53 @@ class Smoke:
         page = self.http.get(self.url(reverse("demo:events")), timeout=30).text
         assert all(message_id in page for message_id in self.sent_message_ids)
         return "delivery (success@) and bounce (bounce@) arrived through SNS and the webhook"
+
+    def timeline_fills_in(self) -> str:
+        if not self.sent_message_ids:
+            raise Skip("no message was sent")
+        final = (("delivered", SUCCESS), ("bounced", BOUNCE))
+        expected = dict(zip(self.sent_message_ids, final, strict=True))
+
+        def filled_in() -> bool:
+            for message_id, (state, recipient) in expected.items():
+                path = reverse("demo:timeline", args=[message_id])
+                page = self.http.get(self.url(path), timeout=30)
+                assert page.status_code == 200, f"GET {path}: {page.status_code}"
+                if f'<tr data-state="{state}"><td><code>{recipient}' not in page.text:
+                    return False
+            return True
+
+        wait_for(filled_in, "the timeline pages showing success@ delivered and bounce@ bounced")
+        rows = SentRecipient.objects.filter(message_id__in=self.sent_message_ids)
+        states = {(r.recipient, r.state) for r in rows}
+        assert {(SUCCESS, "delivered"), (BOUNCE, "bounced")} <= states, states
+        events = SentMessageEvent.objects.filter(message_id__in=self.sent_message_ids)
+        kinds = sorted({e.event_type for e in events})
+        return f"the send log's timelines show delivered and bounced ({', '.join(kinds)} events)"
+
+    def suppressed_before_sending(self) -> str:
+        local = running()
+        assert local is not None, "the local SES is not running in this process"
+        address = f"gone-{time.time_ns()}@example.org"
+        local.ses.suppression.add(address, "BOUNCE")
+        before = len(_sent())
+        form = {
+            "from_email": settings.DEFAULT_FROM_EMAIL,
+            "to": address,
+            "subject": "To a suppressed address",
+            "text": "Never sent",
+        }
+        response = self.post_form(reverse("demo:send"), form)
+        assert response.status_code == 200, f"the Send page answered {response.status_code}"
+        assert "SES suppression list" in _messages_in(response.text), _messages_in(response.text)
+        assert len(_sent()) == before, "the local SES accepted a message to a suppressed address"
+        looked_up = [
+            c
+            for c in local.calls("sesv2", "GetSuppressedDestination")
+            if address in urllib.parse.unquote(c.raw_path)
+        ]
+        assert len(looked_up) == 1, f"{len(looked_up)} lookups of {address}, not 1"
+        return f"{address} (on the SES suppression list) was left out: nothing sent"
 
     def bounce_is_blacklisted(self) -> str:
         if not self.sent_message_ids:
@@ -220,6 +304,8 @@ class Smoke:
         subjects = sorted(r.subject for r in rendered)
         assert "Your Gold plan, Sam" in subjects, subjects
         assert 'id="results"' in response.text and "sent" in response.text
+        links = {r.headers.get("List-Unsubscribe") for r in rendered}
+        assert None not in links and len(links) == len(rendered), "not one link per recipient"
         ids = [r.message_id for r in rendered]
 
         def delivered() -> bool:
@@ -288,6 +374,9 @@ def run_smoke(base_url: str, *, username: str, password: str) -> int:
         ("forms refuse line breaks", smoke.forms_refuse_line_breaks),
         ("send through the page", smoke.send_through_the_page),
         ("events reach the webhook", smoke.events_reach_the_webhook),
+        ("timeline fills in", smoke.timeline_fills_in),
+        ("suppressed before sending", smoke.suppressed_before_sending),
+        ("unsubscribe link works", smoke.unsubscribe_link_works),
         ("bounce is blacklisted", smoke.bounce_is_blacklisted),
         ("inbound mail arrives through SNS", smoke.inbound_mail_arrives_through_sns),
         ("inbound mail arrives through S3", smoke.inbound_mail_arrives_through_s3),

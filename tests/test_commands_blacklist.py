@@ -136,13 +136,51 @@ def test_an_empty_list_prints_only_the_header_on_stdout(db):
     assert "No blacklisted addresses." in err
 
 
-def test_a_page_out_of_range_is_an_error(db):
+def test_a_page_out_of_range_counts_the_addresses_that_matched(db):
     _fill(2)
-    with pytest.raises(
-        CommandError,
-        match=r"Page 3 is out of range: there is 1 page \(2 addresses, at most 1000 per page\)",
-    ):
+    BlacklistedEmail.objects.create(email="jane@other.org")
+    with pytest.raises(CommandError) as raised:
+        _run("--list", "--search", "example.com", "--page", "2", "--limit", "50")
+    assert str(raised.value) == (
+        "Page 2 is out of range: 2 blacklisted addresses matching 'example.com' fit on page 1."
+    )
+
+
+def test_a_page_out_of_range_of_one_address_says_it_fits(db):
+    _fill(1)
+    with pytest.raises(CommandError) as raised:
         _run("--list", "--page", "3")
+    assert str(raised.value) == "Page 3 is out of range: 1 blacklisted address fits on page 1."
+
+
+def test_a_page_out_of_range_of_several_pages_counts_pages_of_the_limit(db):
+    _fill(5)
+    with pytest.raises(CommandError) as raised:
+        _run("--list", "--page", "4", "--limit", "2")
+    assert str(raised.value) == (
+        "Page 4 is out of range: 5 blacklisted addresses fill pages 1 to 3 (2 per page)."
+    )
+
+
+def test_a_page_out_of_range_with_limit_0_says_all_fit_on_page_1(db):
+    _fill(3)
+    with pytest.raises(CommandError) as raised:
+        _run("--list", "--page", "2", "--limit", "0")
+    assert str(raised.value) == "Page 2 is out of range: 3 blacklisted addresses fit on page 1."
+
+
+@pytest.mark.parametrize(
+    "search,error",
+    [
+        (None, "Page 2 is out of range: the blacklist is empty."),
+        ("nobody", "Page 2 is out of range: no blacklisted address matches 'nobody'."),
+    ],
+)
+def test_a_page_out_of_range_of_nothing_says_nothing_matched(db, search, error):
+    args = ["--list", "--page", "2", *(["--search", search] if search else [])]
+    with pytest.raises(CommandError) as raised:
+        _run(*args)
+    assert str(raised.value) == error
 
 
 @pytest.mark.parametrize("flag,value", [("--page", "0"), ("--limit", "-1"), ("--page", "x")])

@@ -118,7 +118,7 @@ def test_push_adds_missing_blacklisted_addresses_to_ses(aws):
         "c@example.com": "BOUNCE",
     }
     assert len(aws.calls("sesv2", "PutSuppressedDestination")) == 2
-    assert "Added 2 blacklisted addresses to the SES suppression list; 1 were already on it." in out
+    assert "Added 2 blacklisted addresses to the SES suppression list; 1 was already on it." in out
 
 
 def test_push_dry_run_changes_nothing(aws):

@@ -136,3 +136,9 @@ def test_sync_refuses_a_bad_folder_before_any_call(aws, local, tmp_path, files, 
 def test_bad_arguments_are_command_errors(local, args, error):
     with pytest.raises(CommandError, match=error):
         run(*args)
+
+
+def test_list_of_no_templates_says_so_on_stderr_only(local):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("ses_templates", "list", stdout=out, stderr=err)
+    assert (out.getvalue(), err.getvalue()) == ("", "SES has no templates.\n")

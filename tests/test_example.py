@@ -56,6 +56,12 @@ def test_simulator_events_reach_the_webhook(smoke: subprocess.CompletedProcess[s
     _assert_passed(smoke, "events reach the webhook")
 
 
+def test_a_sent_messages_unsubscribe_link_blacklists_its_recipient(
+    smoke: subprocess.CompletedProcess[str],
+) -> None:
+    _assert_passed(smoke, "unsubscribe link works")
+
+
 def test_a_bounced_address_is_blacklisted(smoke: subprocess.CompletedProcess[str]) -> None:
     _assert_passed(smoke, "bounce is blacklisted")
 
@@ -122,3 +128,15 @@ def test_with_events_through_sqs_the_simulator_events_still_arrive() -> None:
     _assert_passed(smoke, "events reach the webhook")
     _assert_passed(smoke, "bounce is blacklisted")
     assert smoke.returncode == 0, _report(smoke)
+
+
+def test_a_sent_messages_timeline_fills_in_as_events_arrive(
+    smoke: subprocess.CompletedProcess[str],
+) -> None:
+    _assert_passed(smoke, "timeline fills in")
+
+
+def test_a_recipient_on_the_ses_suppression_list_is_left_out(
+    smoke: subprocess.CompletedProcess[str],
+) -> None:
+    _assert_passed(smoke, "suppressed before sending")

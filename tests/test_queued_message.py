@@ -44,6 +44,17 @@ def test_the_payload_survives_a_json_round_trip_unchanged():
     assert QueuedEmail.from_payload(payload) == original
 
 
+def test_list_management_and_per_recipient_headers_survive_the_round_trip():
+    original = queued_email(
+        list_management={"ContactListName": "Newsletter", "TopicName": "weekly"},
+        raw_prefixes={"ann@example.net": b"List-Unsubscribe: <https://x.example/u/1/>\r\n"},
+    )
+
+    payload = json.loads(json.dumps(original.to_payload()))
+
+    assert QueuedEmail.from_payload(payload) == original
+
+
 def test_each_queued_email_gets_its_own_delivery_id():
     assert queued_email().delivery_id != queued_email().delivery_id
 
@@ -70,6 +81,9 @@ def test_the_rebuilt_message_has_the_addresses_subject_and_raw_mime():
         ({"delivery_id": None}, "delivery_id"),
         ({"envelope": "nope"}, "envelope"),
         ({"sender": 42}, "sender"),
+        ({"list_management": "Newsletter"}, "list_management"),
+        ({"raw_prefixes": {"ann@example.net": "not base64!"}}, "raw_prefixes"),
+        ({"raw_prefixes": ["nope"]}, "raw_prefixes"),
     ],
 )
 def test_a_malformed_payload_is_refused_with_the_reason(change, reason):

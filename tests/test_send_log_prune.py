@@ -34,7 +34,7 @@ def test_messages_older_than_the_retention_setting_are_deleted_with_their_rows(s
         logged(f"old-{i}", days_ago=40)
     logged("recent", days_ago=1)
 
-    assert prune("--batch-size", "2") == "5 sent message(s) older than 30 day(s) deleted.\n"
+    assert prune("--batch-size", "2") == "5 sent messages older than 30 days deleted.\n"
 
     assert list(SentMessage.objects.values_list("message_id", flat=True)) == ["recent"]
     assert SentRecipient.objects.count() == SentMessageEvent.objects.count() == 1
@@ -44,8 +44,7 @@ def test_days_and_dry_run(settings):
     logged("old", days_ago=10)
 
     assert (
-        prune("--days", "5", "--dry-run")
-        == "1 sent message(s) older than 5 day(s) would be deleted.\n"
+        prune("--days", "5", "--dry-run") == "1 sent message older than 5 days would be deleted.\n"
     )
     assert SentMessage.objects.count() == 1
 

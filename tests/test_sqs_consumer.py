@@ -109,7 +109,7 @@ def test_every_ses_event_type_fires_its_signals_and_is_deleted(
     signal_names = {id(getattr(signals, n)): n for n in dir(signals) if n.endswith("_received")}
     assert signals_sent.names == [signal_names[id(expected.signal)], "event_received"]
     assert left_in(sqs, queue) == 0
-    assert "1 message(s) received: 1 processed" in out
+    assert "1 message received: 1 processed" in out
 
 
 def test_the_signals_have_the_webhook_view_as_sender_and_the_sqs_body(

@@ -6,6 +6,7 @@ test would.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 
@@ -200,3 +201,39 @@ def test_post_event_delivers_a_signed_event_the_verifier_accepts(client, setting
         signals.event_received.disconnect(dispatch_uid="test-post-event")
     assert response.status_code == 200
     assert seen == [("bounce", ["a@example.org"])]
+
+
+# ---------------------------------------------------- the suppression list's wire protocol
+
+
+def test_the_suppression_list_answers_a_plain_boto3_client(aws):
+    client = boto3.client("sesv2", region_name="us-east-1", endpoint_url=aws.url)
+    client.put_suppressed_destination(EmailAddress="a+b@example.com", Reason="COMPLAINT")
+    client.put_suppressed_destination(EmailAddress="c@example.com", Reason="BOUNCE")
+
+    found = client.get_suppressed_destination(EmailAddress="a+b@example.com")
+    assert found["SuppressedDestination"]["Reason"] == "COMPLAINT"
+    assert isinstance(found["SuppressedDestination"]["LastUpdateTime"], dt.datetime)
+    first = client.list_suppressed_destinations(PageSize=1)
+    second = client.list_suppressed_destinations(PageSize=1, NextToken=first["NextToken"])
+    assert [
+        e["EmailAddress"]
+        for page in (first, second)
+        for e in page["SuppressedDestinationSummaries"]
+    ] == ["a+b@example.com", "c@example.com"]
+    assert "NextToken" not in second
+    future = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
+    later = client.list_suppressed_destinations(StartDate=future)
+    assert later["SuppressedDestinationSummaries"] == []
+
+    client.delete_suppressed_destination(EmailAddress="a+b@example.com")
+    with pytest.raises(botocore.exceptions.ClientError) as missing:
+        client.get_suppressed_destination(EmailAddress="a+b@example.com")
+    assert missing.value.response["Error"]["Code"] == "NotFoundException"
+    assert missing.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    with pytest.raises(botocore.exceptions.ClientError) as bad_token:
+        client.list_suppressed_destinations(NextToken="not-a-token")
+    assert bad_token.value.response["Error"]["Code"] == "InvalidNextTokenException"
+    with pytest.raises(botocore.exceptions.ClientError) as bad_reason:
+        client.put_suppressed_destination(EmailAddress="d@example.com", Reason="SPAM")
+    assert bad_reason.value.response["Error"]["Code"] == "BadRequestException"

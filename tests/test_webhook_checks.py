@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import sys
 
 import pytest
+from django.core import checks
+from django.core.management import call_command
 from django.test import override_settings
 from django.urls import clear_url_caches, path
 
-from django_ses.checks.webhook import check_webhook_settings
+from django_ses.checks.webhook import EVENTS_TAG, check_webhook_settings
 from django_ses.views import SESEventWebhookView
 
 
@@ -92,9 +95,35 @@ def test_a_bad_max_age_is_an_error(settings, max_age):
     assert "django_ses.E034" in ids()
 
 
-def test_turning_verification_off_warns(settings):
+def _check_output(*args: str) -> str:
+    err = io.StringIO()
+    call_command("check", *args, stdout=io.StringIO(), stderr=err)
+    return err.getvalue()
+
+
+def test_turning_verification_off_is_a_deployment_warning(settings):
     settings.AWS_SES_VERIFY_EVENT_SIGNATURES = False
-    assert "django_ses.W032" in ids()
+    deployment = [m.id for m in checks.run_checks(include_deployment_checks=True)]
+    everyday = [m.id for m in checks.run_checks()]
+    assert "django_ses.W032" in deployment
+    assert "django_ses.W032" not in everyday
+
+
+def test_check_deploy_shows_that_verification_is_off(settings):
+    settings.AWS_SES_VERIFY_EVENT_SIGNATURES = False
+    assert "(django_ses.W032) SNS signature verification is off" in _check_output("--deploy")
+    assert "django_ses.W032" not in _check_output()
+
+
+def test_verification_on_is_not_a_deployment_warning(settings):
+    settings.AWS_SES_VERIFY_EVENT_SIGNATURES = True
+    assert "django_ses.W032" not in _check_output("--deploy")
+
+
+def test_the_verification_warning_is_tagged_for_the_event_commands(settings):
+    settings.AWS_SES_VERIFY_EVENT_SIGNATURES = False
+    tagged = checks.run_checks(tags=[EVENTS_TAG], include_deployment_checks=True)
+    assert [m.id for m in tagged] == ["django_ses.W032"]
 
 
 @pytest.mark.parametrize("package", ["requests", "cryptography"])

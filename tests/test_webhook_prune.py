@@ -48,7 +48,9 @@ def test_days_sets_the_cutoff():
 
 def test_dry_run_deletes_nothing():
     notification("old", 100)
-    assert "1 SNS notification record(s)" in prune("--days", "7", "--dry-run")
+    assert "1 SNS notification record older than 7 days would be deleted." in prune(
+        "--days", "7", "--dry-run"
+    )
     assert remaining() == ["old"]
 
 

@@ -8,9 +8,11 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, reverse
 
 from django_ses.addresses import InvalidAddress, parse_single_address
+from django_ses.admin.suppression_list import LIST_URL_NAME, suppression_list_urls
 from django_ses.blacklist import normalize_address, remove_from_blacklist, save_blacklist_entry
 from django_ses.csv_export import csv_export_action
 from django_ses.models import BlacklistedEmail
@@ -53,11 +55,25 @@ class BlacklistedEmailAdmin(BlacklistedEmailAdminBase):
     date_hierarchy = "created_at"
     readonly_fields = ("created_at", "updated_at")
     list_per_page = 100
+    change_list_template = "admin/django_ses/blacklistedemail/change_list.html"
     actions = [
         csv_export_action(
             ("email", "reason", "source", "created_at", "updated_at"), "blacklisted-emails"
         )
     ]
+
+    def get_urls(self) -> list[URLPattern]:
+        # The SES suppression list's page (django_ses.admin.suppression_list) lives here.
+        return [*suppression_list_urls(self), *super().get_urls()]
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        context = dict(extra_context or {})
+        context["suppression_list_url"] = reverse(
+            f"admin:{LIST_URL_NAME}", current_app=self.admin_site.name
+        )
+        return super().changelist_view(request, context)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[BlacklistedEmail], search_term: str

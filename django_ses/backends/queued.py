@@ -107,7 +107,10 @@ class QueuedSESBackend(SESBackend):
 
     def _outcomes(self, messages: list[EmailMessage], task: Any) -> Iterator[Outcome]:
         sendable = yield from prepare_batch(
-            messages, self.options, fail_silently=self.fail_silently
+            messages,
+            self.options,
+            fail_silently=self.fail_silently,
+            suppression_list=self.suppression_list_check(),
         )
         for index, (message, payload) in enumerate(sendable):
             try:
@@ -120,7 +123,11 @@ class QueuedSESBackend(SESBackend):
                     raise
                 logger.warning("django_ses: could not queue a message: %s", error)
                 return
-            status = SESStatus(QUEUED, suppressed_recipients=payload.suppressed)
+            status = SESStatus(
+                QUEUED,
+                suppressed_recipients=payload.suppressed,
+                suppression_list_recipients=payload.on_suppression_list,
+            )
             yield Outcome(message, status, task_result=result)
 
     def _queued_email(self, message: EmailMessage, payload: EmailPayload) -> QueuedEmail:

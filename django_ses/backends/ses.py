@@ -20,14 +20,23 @@ Each message then carries ``message.ses_status`` (see
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 
-from django_ses.aws.clients import ClientSettings, build_client, create_session, shared_client
+from django_ses.aws.clients import (
+    ClientSettings,
+    build_client,
+    create_session,
+    shared_client,
+    with_timeouts,
+)
 from django_ses.exceptions import SESError, from_botocore_error
 from django_ses.send_log import writer as send_log
 from django_ses.sending import quota, throttle, web_request
@@ -35,10 +44,14 @@ from django_ses.sending.batch import send_batch
 from django_ses.sending.options import KEYWORDS, UNSET, OptionAlias, SendOptions
 from django_ses.sending.result import Outcome, announce_sent, record
 from django_ses.sending.sender import Sender
+from django_ses.sending.suppression_check import SuppressionListCheck
 
 __all__ = ["SESBackend"]
 
 logger = logging.getLogger(__name__)
+
+#: The pre-send suppression-list lookups must not hold a send up for long.
+SUPPRESSION_LIST_TIMEOUTS = {"connect_timeout": 5.0, "read_timeout": 10.0, "attempts": 3}
 
 
 class SESBackend(BaseEmailBackend):
@@ -162,6 +175,12 @@ class SESBackend(BaseEmailBackend):
             if callable(close):
                 close()
 
+    # ------------------------------------------------------- suppression list
+
+    def suppression_list_check(self) -> SuppressionListCheck | None:
+        """The pre-send check of ``AWS_SES_CHECK_SUPPRESSION_LIST``; ``None`` when it is off."""
+        return _suppression_list_check(self) if self.options.check_suppression_list else None
+
     # ---------------------------------------------------------------- throttle
 
     @property
@@ -229,6 +248,7 @@ class SESBackend(BaseEmailBackend):
             fail_silently=self.fail_silently,
             open_sender=self.open_sender,
             concurrency=self.options.concurrency,
+            suppression_list=self.suppression_list_check(),
         )
         return _settle(type(self), outcomes, self.options)
 
@@ -248,3 +268,28 @@ def _settle(backend_class: type, outcomes: Iterator[Outcome], options: SendOptio
         # AWS_SES_SEND_LOG: one bulk insert for the whole call, even when it raises.
         send_log.record_outcomes(settled, options)
     return sent
+
+
+def _suppression_list_check(backend: SESBackend) -> SuppressionListCheck:
+    return SuppressionListCheck(
+        backend.throttle_key,
+        partial(_suppression_list_client, backend),
+        concurrency=backend.options.concurrency,
+    )
+
+
+@contextmanager
+def _suppression_list_client(backend: SESBackend) -> Iterator[Any]:
+    """A ``sesv2`` client of ``backend``'s account (short timeouts), for the lookups."""
+    settings = with_timeouts(
+        dataclasses.replace(backend.client_settings, service_name="sesv2"),
+        **SUPPRESSION_LIST_TIMEOUTS,  # type: ignore[arg-type]
+    )
+    if backend.uses_default_session():
+        yield shared_client(settings)
+        return
+    client = build_client(backend.create_session(), settings)
+    try:
+        yield client
+    finally:
+        client.close()

@@ -14,6 +14,7 @@ from typing import Any
 
 from botocore.compat import HAS_CRT
 from botocore.config import Config
+from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
@@ -43,6 +44,7 @@ def check_sending_settings(app_configs: Any = None, **kwargs: Any) -> list[check
         _check_botocore_config,
         _check_addresses,
         _check_arns,
+        _check_suppression_list,
     ):
         messages.extend(check())
     return messages
@@ -257,3 +259,23 @@ def _check_arns() -> Iterator[checks.CheckMessage]:
                 hint="For example 'arn:aws:ses:eu-central-1:123456789012:identity/example.com'.",
                 id="django_ses.E015",
             )
+
+
+def _check_suppression_list() -> Iterator[checks.CheckMessage]:
+    if not get_setting("AWS_SES_CHECK_SUPPRESSION_LIST"):
+        return
+    alias = get_setting("AWS_SES_SUPPRESSION_LIST_CACHE")
+    if not isinstance(alias, str) or alias not in settings.CACHES:
+        yield checks.Error(
+            f"AWS_SES_SUPPRESSION_LIST_CACHE must name a cache in CACHES "
+            f"({', '.join(map(repr, settings.CACHES)) or 'none defined'}), got {alias!r}.",
+            hint="The pre-send check (AWS_SES_CHECK_SUPPRESSION_LIST) keeps SES's answers there.",
+            id="django_ses.E020",
+        )
+    ttl = get_setting("AWS_SES_SUPPRESSION_LIST_CACHE_TTL")
+    if ttl is not None and (not _is_number(ttl) or ttl <= 0):
+        yield checks.Error(
+            f"AWS_SES_SUPPRESSION_LIST_CACHE_TTL is {ttl!r}; it must be a number of seconds "
+            "above 0, or None (keep the answers until the cache evicts them).",
+            id="django_ses.E021",
+        )

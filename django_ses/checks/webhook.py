@@ -2,7 +2,10 @@
 
 The checks about the extras and the topic allow-list only speak up when the
 webhook is routed in the root URLconf, so projects that only send mail are
-not bothered.
+not bothered. The warning that signature verification is off (W032) is a
+deployment check: ``check --deploy`` shows it, and so does
+``ses_events_consume`` (through :data:`EVENTS_TAG`), not every command of a
+project that turned verification off for its tests.
 """
 
 from __future__ import annotations
@@ -57,6 +60,11 @@ def _message(code: str, text: str, hint: str | None = None) -> checks.CheckMessa
     """The check message ``django_ses.<code>``: an error for ``E…``, a warning for ``W…``."""
     level = checks.Error if code.startswith("E") else checks.Warning
     return level(text, hint=hint or _HINTS.get(code), id=f"django_ses.{code}")
+
+
+#: The tag of the checks that concern the commands receiving SES events
+#: (``ses_events_consume`` runs them, deployment checks included).
+EVENTS_TAG = "django_ses_events"
 
 
 @checks.register("django_ses", checks.Tags.security)
@@ -117,13 +125,21 @@ def _check_max_age() -> Iterator[checks.CheckMessage]:
         yield _message("E034", "AWS_SES_SNS_MAX_AGE must be a positive number of seconds.")
 
 
-def _check_verification() -> Iterator[checks.CheckMessage]:
-    if not verification_enabled():
-        yield _message(
+@checks.register("django_ses", checks.Tags.security, EVENTS_TAG, deploy=True)
+def check_signature_verification(
+    app_configs: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """W032, a deployment check: verification is meant to be off in tests and development."""
+    if verification_enabled():
+        return []
+    return [
+        _message(
             "W032",
             "SNS signature verification is off (AWS_SES_VERIFY_EVENT_SIGNATURES = False): "
-            "anyone who can reach the webhook can forge SES events.",
+            "anyone who can reach the webhook or write to the events' SQS queue can forge "
+            "SES events.",
         )
+    ]
 
 
 def _check_extras() -> Iterator[checks.CheckMessage]:
@@ -186,7 +202,6 @@ _SETTINGS_CHECKS: tuple[Callable[[], Iterator[checks.CheckMessage]], ...] = (
     _check_cert_domains,
     _check_secret,
     _check_max_age,
-    _check_verification,
     _check_event_processing,
 )
 #: The checks that only speak up when the webhook is routed in the root URLconf.

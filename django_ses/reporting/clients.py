@@ -4,7 +4,7 @@ Clients come from :mod:`django_ses.aws.clients` (shared, cached), with the
 client settings of the project's default mailer (its options, credentials,
 region, endpoint, ``AWS_SES_CONFIG`` and ``create_session()`` override), and
 short timeouts. Every
-AWS failure of :func:`call` is raised as a
+AWS failure of :func:`~django_ses.reporting.calls.call` is raised as a
 :class:`~django_ses.exceptions.StatsError` whose text says what to do.
 """
 
@@ -13,10 +13,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import warnings
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django.utils.module_loading import import_string
 
 from django_ses.aws.clients import (
@@ -26,11 +24,11 @@ from django_ses.aws.clients import (
     shared_client,
     with_timeouts,
 )
-from django_ses.aws.errors import error_code
 from django_ses.backends.ses import SESBackend
 from django_ses.conf import get_setting
 from django_ses.exceptions import StatsError
 from django_ses.reporting.advice import describe_aws_error
+from django_ses.reporting.calls import call, paginate
 
 if TYPE_CHECKING:
     from mypy_boto3_ses import SESClient
@@ -141,25 +139,3 @@ def account_fingerprint() -> str:
     except Exception:  # unusable settings: nothing worth keeping apart
         parts = ("unconfigured",)
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-
-
-def call(client: Any, operation: str, method: str, **kwargs: Any) -> Any:
-    """``client.<method>(**kwargs)``; an AWS failure raises :class:`StatsError` with its code."""
-    try:
-        return getattr(client, method)(**kwargs)
-    except (BotoCoreError, ClientError) as error:
-        raise StatsError(describe_aws_error(error, operation), error_code(error)) from error
-
-
-def paginate(
-    client: Any, operation: str, method: str, page: dict[str, Any]
-) -> Iterator[dict[str, Any]]:
-    """Every answer of a ``NextToken``-paginated listing."""
-    token: str | None = None
-    while True:
-        kwargs = dict(page, NextToken=token) if token else dict(page)
-        answer: dict[str, Any] = call(client, operation, method, **kwargs)
-        yield answer
-        token = answer.get("NextToken")
-        if not token:
-            return

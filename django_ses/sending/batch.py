@@ -26,6 +26,7 @@ from django_ses.sending.result import Outcome, aborted, failed, forget_previous_
 from django_ses.sending.sender import Sender
 from django_ses.sending.status import SUPPRESSED, SESStatus
 from django_ses.sending.suppression import Suppression
+from django_ses.sending.suppression_check import SuppressionListCheck
 
 __all__ = ["Sendable", "prepare_batch", "send_batch"]
 
@@ -38,13 +39,20 @@ _Prepared = tuple[EmailMessage, EmailPayload | BaseException]
 
 
 def prepare_batch(
-    messages: Sequence[EmailMessage], options: SendOptions, *, fail_silently: bool
+    messages: Sequence[EmailMessage],
+    options: SendOptions,
+    *,
+    fail_silently: bool,
+    suppression_list: SuppressionListCheck | None = None,
 ) -> Generator[Outcome, None, list[Sendable]]:
-    """Yield the outcomes of the messages that will not be sent; return the others."""
+    """Yield the outcomes of the messages that will not be sent; return the others.
+
+    ``suppression_list``: the pre-send check of ``AWS_SES_CHECK_SUPPRESSION_LIST``.
+    """
     for message in messages:
         forget_previous_result(message)
     try:
-        prepared = _prepare_all(messages, options)
+        prepared = _prepare_all(messages, options, suppression_list)
     except Exception as error:
         # The blacklist query failed, for example: nothing was attempted.
         for message in messages:
@@ -61,7 +69,12 @@ def prepare_batch(
             logger.warning("django_ses: message not sent: %s", item)
             yield failed(message, item)
         elif not item.recipients:
-            yield Outcome(message, SESStatus(SUPPRESSED, suppressed_recipients=item.suppressed))
+            status = SESStatus(
+                SUPPRESSED,
+                suppressed_recipients=item.suppressed,
+                suppression_list_recipients=item.on_suppression_list,
+            )
+            yield Outcome(message, status)
         else:
             sendable.append((message, item))
     return sendable
@@ -79,7 +92,11 @@ def _has_no_recipients(message: EmailMessage, error: BaseException) -> bool:
     return isinstance(error, InvalidMessageError) and not message.recipients()
 
 
-def _prepare_all(messages: Sequence[EmailMessage], options: SendOptions) -> list[_Prepared]:
+def _prepare_all(
+    messages: Sequence[EmailMessage],
+    options: SendOptions,
+    suppression_list: SuppressionListCheck | None,
+) -> list[_Prepared]:
     try:
         envelope = options.envelope()
     except InvalidMessageError as error:
@@ -93,6 +110,7 @@ def _prepare_all(messages: Sequence[EmailMessage], options: SendOptions) -> list
     suppression = Suppression.lookup(
         (r.address for group in recipients.values() if isinstance(group, list) for r in group),
         enabled=options.use_blacklist,
+        suppression_list=suppression_list,
     )
     prepared: list[_Prepared] = []
     for message in messages:
@@ -118,6 +136,7 @@ def send_batch(
     fail_silently: bool,
     open_sender: Callable[[], Sender],
     concurrency: int = 1,
+    suppression_list: SuppressionListCheck | None = None,
 ) -> Iterator[Outcome]:
     """The outcome of each message as it is settled (then any error).
 
@@ -128,7 +147,9 @@ def send_batch(
     """
     if not messages:
         return
-    sendable = yield from prepare_batch(messages, options, fail_silently=fail_silently)
+    sendable = yield from prepare_batch(
+        messages, options, fail_silently=fail_silently, suppression_list=suppression_list
+    )
     if not sendable:
         return
     try:

@@ -109,10 +109,14 @@ class SendOptions:
     configuration_set: ConfigurationSetting
     default_tags: Mapping[str, Any] | None
     use_blacklist: bool
+    #: ``AWS_SES_CHECK_SUPPRESSION_LIST``: look recipients up on the SES suppression list.
+    check_suppression_list: bool = False
     #: The most destinations one templated message may have (before chunking).
     template_max_destinations: int = 10_000
     #: How many messages of one ``send_messages()`` call are sent at once.
     concurrency: int = 1
+    #: ``AWS_SES_LIST_MANAGEMENT_OPTIONS``: the default ``ListManagementOptions`` (unchecked).
+    list_management: Mapping[str, Any] | None = None
 
     @classmethod
     def resolve(cls, keywords: Mapping[str, Any]) -> SendOptions:
@@ -173,8 +177,10 @@ class SendOptions:
             configuration_set=get_setting("AWS_SES_CONFIGURATION_SET"),
             default_tags=get_setting("AWS_SES_DEFAULT_TAGS"),
             use_blacklist=get_setting("AWS_SES_USE_BLACKLIST"),
+            check_suppression_list=get_setting("AWS_SES_CHECK_SUPPRESSION_LIST"),
             template_max_destinations=get_setting("AWS_SES_TEMPLATE_MAX_DESTINATIONS"),
             concurrency=_concurrency(option("concurrency", "AWS_SES_SEND_CONCURRENCY")),
+            list_management=get_setting("AWS_SES_LIST_MANAGEMENT_OPTIONS"),
         )
 
     @property

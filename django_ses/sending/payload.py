@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.core.mail import EmailMessage
 
 from django_ses.exceptions import InvalidMessageError, MessageTooLargeError
-from django_ses.sending import dkim, mime, request, template
+from django_ses.sending import dkim, list_management, mime, request, template, unsubscribe
 from django_ses.sending.options import SendOptions
 from django_ses.sending.request import Envelope
 from django_ses.sending.suppression import Suppression
@@ -27,7 +27,8 @@ __all__ = ["EmailPayload", "build_payload"]
 class EmailPayload:
     """One message, ready to send: raw MIME and the request parameters.
 
-    ``recipients`` is empty when every recipient was suppressed by the blacklist.
+    ``recipients`` is empty when every recipient was suppressed (by the blacklist or
+    the SES suppression list).
     """
 
     raw: bytes
@@ -36,14 +37,34 @@ class EmailPayload:
     envelope: Envelope = field(default_factory=Envelope)
     configuration_set: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
-    #: The recipients removed by the blacklist.
+    #: The recipients removed by the blacklist or the SES suppression list.
     suppressed: tuple[str, ...] = ()
+    #: Those of ``suppressed`` on the SES suppression list (``AWS_SES_CHECK_SUPPRESSION_LIST``).
+    on_suppression_list: tuple[str, ...] = ()
     #: A templated message: SES renders it (``raw`` is empty).
     template: TemplateSpec | None = None
+    #: SES v2 ``ListManagementOptions`` (:mod:`~django_ses.sending.list_management`).
+    list_management: Mapping[str, str] | None = None
+    #: Per-recipient header lines sent in front of ``raw``, by destination
+    #: (:mod:`~django_ses.sending.unsubscribe`).
+    raw_prefixes: Mapping[str, bytes] = field(default_factory=dict)
 
     def chunks(self) -> list[list[mime.Recipient]]:
-        """The recipients, in groups of at most 50: one API call each."""
-        return request.chunk_recipients(self.recipients)
+        """The recipients, in groups of at most 50: one API call each.
+
+        One recipient per call when each gets a message of their own (list
+        management, per-recipient headers of a raw message).
+        """
+        alone = self.list_management is not None or bool(self.raw_prefixes)
+        return request.chunk_recipients(
+            self.recipients, 1 if alone else request.MAX_DESTINATIONS_PER_CALL
+        )
+
+    def raw_for(self, chunk: Sequence[mime.Recipient]) -> bytes:
+        """The raw MIME the call for ``chunk`` sends (its recipient's own, if any)."""
+        if not self.raw_prefixes:
+            return self.raw
+        return self.raw_prefixes[chunk[0].destination.lower()] + self.raw
 
 
 def build_payload(
@@ -62,6 +83,7 @@ def build_payload(
     if not recipients:
         raise InvalidMessageError("The message has no recipients (To, Cc or Bcc).")
     allowed, suppressed = suppression.split(recipients)
+    listed = suppression.listed(suppressed)
     spec = template.template_spec(message, allowed)
     if spec is not None:
         _check_templated(spec, options, len(recipients))
@@ -71,14 +93,27 @@ def build_payload(
         to_header = [a for a in message.to if a and suppression.allows(str(a))]
         cc_header = [a for a in message.cc if a and suppression.allows(str(a))]
     if not allowed:
-        return EmailPayload(raw=b"", recipients=(), envelope=envelope, suppressed=suppressed)
+        return EmailPayload(
+            raw=b"",
+            recipients=(),
+            envelope=envelope,
+            suppressed=suppressed,
+            on_suppression_list=listed,
+        )
     sender = mime.encode_address(
         str(options.from_email or message.from_email),
         field="AWS_SES_FROM_EMAIL" if options.from_email else "from address",
     )
     configuration_set = _configuration_set(message, options)
     tags = request.merge_tags(options.default_tags, getattr(message, "ses_tags", None))
+    managed = list_management.list_management_options(
+        message, options.list_management, api=options.api
+    )
+    unsubscribe_headers = _unsubscribe_headers(message, allowed, managed)
     if spec is not None:
+        if unsubscribe_headers:
+            unsubscribe.refuse_copies(message)
+            spec = unsubscribe.personalise_template(spec, unsubscribe_headers)
         return EmailPayload(
             raw=b"",
             recipients=tuple(allowed),
@@ -87,11 +122,18 @@ def build_payload(
             configuration_set=configuration_set,
             tags=tags,
             suppressed=suppressed,
+            on_suppression_list=listed,
             template=spec,
+            list_management=managed,
         )
     mime.check_size_before_rendering(message, options.api)
     raw = mime.render_mime(message, to=to_header, cc=cc_header, configuration_set=configuration_set)
-    if options.dkim_domain and options.dkim_key:
+    prefixes: dict[str, bytes] = {}
+    if unsubscribe_headers:
+        prefixes = unsubscribe.raw_prefixes(
+            raw, unsubscribe_headers, sign=unsubscribe.dkim_signer(options)
+        )
+    elif options.dkim_domain and options.dkim_key:
         raw = dkim.sign_message(
             raw,
             domain=options.dkim_domain,
@@ -99,7 +141,7 @@ def build_payload(
             selector=options.dkim_selector,
             headers=options.dkim_headers,
         )
-    mime.check_size(raw, options.api)
+    mime.check_size(raw + max(prefixes.values(), key=len, default=b""), options.api)
     return EmailPayload(
         raw=raw,
         recipients=tuple(allowed),
@@ -108,7 +150,28 @@ def build_payload(
         configuration_set=configuration_set,
         tags=tags,
         suppressed=suppressed,
+        on_suppression_list=listed,
+        list_management=managed,
+        raw_prefixes=prefixes,
     )
+
+
+def _unsubscribe_headers(
+    message: EmailMessage,
+    recipients: Sequence[mime.Recipient],
+    managed: Mapping[str, str] | None,
+) -> dict[str, unsubscribe.HeaderPairs]:
+    """Each destination's unsubscribe headers, when the message asks for them."""
+    list_name = unsubscribe.unsubscribe_list(message)
+    if list_name is None:
+        return {}
+    if managed is not None:
+        raise InvalidMessageError(
+            "The message asks for its own unsubscribe headers (ses_unsubscribe) and for SES "
+            "list management, which adds SES's: set ses_list_management = False on it, or "
+            "drop ses_unsubscribe."
+        )
+    return unsubscribe.recipient_headers(message, recipients, list_name)
 
 
 def _check_templated(spec: TemplateSpec, options: SendOptions, destinations: int) -> None:

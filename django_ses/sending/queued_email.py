@@ -23,18 +23,21 @@ payload, format ``django_ses.queued/1``::
         "recipients": [{"kind": "to", "address": "Ann <ann@example.net>",
                         "destination": "ann@example.net"}, …],
         "suppressed_recipients": [],       # removed by the blacklist when queued
+        "suppression_list_recipients": [], # of those, on the SES suppression list
         "configuration_set": "tracking",
         "tags": {"campaign": "spring"},
         "subject": "Hello",
         "from_email": "sender@example.com",
         "attempt": 1,                      # 2, 3… when the worker queued it again
-        "template": null                   # a templated message: its TemplateSpec
+        "template": null,                  # a templated message: its TemplateSpec
+        "list_management": null,           # SES v2 ListManagementOptions, if any
+        "raw_prefixes": {}                 # per-recipient header lines (base64), by destination
     }
 
-``attempt`` and ``template`` are optional (a payload without them is a first
-attempt of a raw message): the format stays ``django_ses.queued/1``. A
-templated message has an empty ``raw_message`` and its
-:class:`~django_ses.sending.template.TemplateSpec` in ``template``
+``attempt``, ``template``, ``suppression_list_recipients``, ``list_management``
+and ``raw_prefixes`` are optional (a payload without them is a first attempt of a
+raw message): the format stays ``django_ses.queued/1``. A templated message has an
+empty ``raw_message`` and its :class:`~django_ses.sending.template.TemplateSpec` in ``template``
 (:mod:`django_ses.sending.template_codec`).
 """
 
@@ -72,7 +75,10 @@ _SHARED = {
     "configuration_set": "configuration_set",
     "tags": "tags",
     "suppressed_recipients": "suppressed",
+    "suppression_list_recipients": "on_suppression_list",
     "template": "template",
+    "list_management": "list_management",
+    "raw_prefixes": "raw_prefixes",
 }
 
 
@@ -87,6 +93,7 @@ class QueuedEmail:
     configuration_set: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     suppressed_recipients: tuple[str, ...] = ()
+    suppression_list_recipients: tuple[str, ...] = ()
     subject: str = ""
     from_email: str = ""
     #: The dotted path of the backend class the worker sends with.
@@ -101,6 +108,10 @@ class QueuedEmail:
     attempt: int = 1
     #: A templated message (``raw`` is empty then): SES renders it.
     template: TemplateSpec | None = None
+    #: SES v2 ``ListManagementOptions``.
+    list_management: Mapping[str, str] | None = None
+    #: Per-recipient header lines in front of ``raw``, by destination (unsubscribe headers).
+    raw_prefixes: Mapping[str, bytes] = field(default_factory=dict)
 
     @classmethod
     def of(cls, payload: EmailPayload, **metadata: Any) -> QueuedEmail:
@@ -129,12 +140,18 @@ class QueuedEmail:
                 for r in self.recipients
             ],
             "suppressed_recipients": list(self.suppressed_recipients),
+            "suppression_list_recipients": list(self.suppression_list_recipients),
             "configuration_set": self.configuration_set,
             "tags": dict(self.tags),
             "subject": self.subject,
             "from_email": self.from_email,
             "attempt": self.attempt,
             "template": None if self.template is None else spec_to_json(self.template),
+            "list_management": None if self.list_management is None else dict(self.list_management),
+            "raw_prefixes": {
+                destination: base64.b64encode(prefix).decode("ascii")
+                for destination, prefix in self.raw_prefixes.items()
+            },
         }
 
     @classmethod
@@ -178,6 +195,9 @@ class QueuedEmail:
             suppressed_recipients=tuple(
                 str(a) for a in _list(payload, "suppressed_recipients", required=False)
             ),
+            suppression_list_recipients=tuple(
+                str(a) for a in _list(payload, "suppression_list_recipients", required=False)
+            ),
             subject=_optional_text(payload, "subject") or "",
             from_email=_optional_text(payload, "from_email") or "",
             backend=_text(payload, "backend"),
@@ -188,6 +208,8 @@ class QueuedEmail:
             template=None
             if payload.get("template") is None
             else spec_from_json(payload["template"]),
+            list_management=_list_management(payload),
+            raw_prefixes=_raw_prefixes(payload),
         )
 
     def rebuild_message(self) -> EmailMessage:
@@ -211,6 +233,30 @@ class QueuedEmail:
         message.ses_raw_message = self.raw  # type: ignore[attr-defined]
         message.ses_delivery_id = self.delivery_id  # type: ignore[attr-defined]
         return message
+
+
+def _list_management(payload: Mapping[str, Any]) -> dict[str, str] | None:
+    value = payload.get("list_management")
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise _invalid("list_management must be a mapping of strings or null")
+    return dict(value)
+
+
+def _raw_prefixes(payload: Mapping[str, Any]) -> dict[str, bytes]:
+    value = payload.get("raw_prefixes") or {}
+    if not isinstance(value, Mapping):
+        raise _invalid("raw_prefixes must be a mapping of destinations to base64")
+    try:
+        return {
+            str(destination): base64.b64decode(str(prefix), validate=True)
+            for destination, prefix in value.items()
+        }
+    except (binascii.Error, ValueError) as error:
+        raise _invalid(f"raw_prefixes holds something that is not base64 ({error})") from error
 
 
 def _attempt(payload: Mapping[str, Any]) -> int:

@@ -185,23 +185,25 @@ class Sender:
             "tags": payload.tags,
         }
         spec = payload.template
-        if spec is not None and spec.is_bulk:
+        # SendBulkEmail has no ListManagementOptions: such a message goes one SendEmail each.
+        managed = payload.list_management
+        if spec is not None and spec.is_bulk and managed is None:
             response = self._client.send_bulk_email(
                 **template_request.v2_bulk_params(spec, chunk, **parts)
             )
             return response, _bulk_results(chunk, response)
         if spec is not None:
-            response = self._client.send_email(
-                **template_request.v2_template_params(spec, chunk, **parts)
-            )
+            params = template_request.v2_template_params(spec, chunk, **parts)
         elif self._use_ses_v2:
-            response = self._client.send_email(
-                **request.v2_send_params(payload.raw, chunk, **parts)
-            )
+            params = request.v2_send_params(payload.raw_for(chunk), chunk, **parts)
         else:
-            response = self._client.send_raw_email(
-                **request.v1_send_params(payload.raw, chunk, **parts)
-            )
+            params = request.v1_send_params(payload.raw_for(chunk), chunk, **parts)
+        if managed is not None:
+            params["ListManagementOptions"] = dict(managed)
+        if spec is None and not self._use_ses_v2:
+            response = self._client.send_raw_email(**params)
+        else:
+            response = self._client.send_email(**params)
         message_id = str(response.get("MessageId", ""))
         return response, [_destination(r, SENT, message_id=message_id) for r in chunk]
 
@@ -266,6 +268,7 @@ def _status(
         error=error,
         message_ids=message_ids,
         suppressed_recipients=payload.suppressed,
+        suppression_list_recipients=payload.on_suppression_list,
         unsent_recipients=tuple(d.address for d in destinations if d.status != SENT),
         destinations=tuple(destinations),
     )

@@ -54,7 +54,9 @@ class SESStatus:
       message had more than 50 recipients and only some of the calls
       succeeded, ``message_ids`` lists the accepted calls and
       ``unsent_recipients`` the recipients to retry;
-    * ``"suppressed"``: every recipient was on the blacklist; nothing was sent;
+    * ``"suppressed"``: every recipient was on the blacklist or (when
+      ``AWS_SES_CHECK_SUPPRESSION_LIST`` is on) on the SES account-level
+      suppression list; nothing was sent;
     * ``"unknown"``: the request may or may not have reached SES (a network
       failure or timeout, or an SES server error);
     * ``"queued"``: only with ``QueuedSESBackend``: the message was valid
@@ -68,8 +70,11 @@ class SESStatus:
     #: One SES message id per API call (a message to more than 50 recipients
     #: is sent in several calls); ``message_id`` is the first.
     message_ids: tuple[str, ...] = ()
-    #: The recipients removed by the blacklist (``AWS_SES_USE_BLACKLIST``).
+    #: The recipients removed before sending: by the blacklist (``AWS_SES_USE_BLACKLIST``)
+    #: or the SES suppression list (``AWS_SES_CHECK_SUPPRESSION_LIST``).
     suppressed_recipients: tuple[str, ...] = ()
+    #: Those of ``suppressed_recipients`` that are on the SES account-level suppression list.
+    suppression_list_recipients: tuple[str, ...] = ()
     #: The recipients that SES did not accept (empty when ``status == "sent"``,
     #: except for a bulk message that SES accepted for some destinations only).
     unsent_recipients: tuple[str, ...] = ()

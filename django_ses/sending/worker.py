@@ -194,17 +194,22 @@ def _deliver(
         )
     remaining = [r for r in queued.recipients if not progress.is_accepted(r)]
     suppression = Suppression.lookup(
-        (r.address for r in remaining), enabled=backend.options.use_blacklist
+        (r.address for r in remaining),
+        enabled=backend.options.use_blacklist,
+        suppression_list=backend.suppression_list_check(),
     )
     remaining, newly_suppressed = suppression.split(remaining)
     suppressed = queued.suppressed_recipients + newly_suppressed
+    listed = queued.suppression_list_recipients + suppression.listed(newly_suppressed)
     if not remaining and not progress.message_ids:
         logger.info(
             "django_ses: queued message %s not sent: every recipient is on the blacklist.",
             queued.delivery_id,
         )
         record_delivery(queued, SUPPRESSED)
-        status = SESStatus(SUPPRESSED, suppressed_recipients=suppressed)
+        status = SESStatus(
+            SUPPRESSED, suppressed_recipients=suppressed, suppression_list_recipients=listed
+        )
         return _finish(queued, Outcome(message, status))
     request_id = None
     if remaining:
@@ -212,7 +217,10 @@ def _deliver(
         if quota.until() is not None:
             return _wait_for_quota(backend, queued, message, progress, remaining, requeue)
         payload = replace(
-            queued.email_payload(), recipients=tuple(remaining), suppressed=suppressed
+            queued.email_payload(),
+            recipients=tuple(remaining),
+            suppressed=suppressed,
+            on_suppression_list=listed,
         )
         with backend.open_sender() as sender:
             outcome = sender.send(message, payload, on_accepted=progress.record_accepted)
@@ -228,7 +236,7 @@ def _deliver(
             raise error
         request_id = outcome.status.request_id
     progress.record_completed(suppressed)
-    summary = _finish(queued, Outcome(message, _sent(progress, request_id, suppressed)))
+    summary = _finish(queued, Outcome(message, _sent(progress, request_id, suppressed, listed)))
     record_delivery(queued, SENT, message_ids=progress.message_ids)
     announce_sent(type(backend), message)
     return summary
@@ -357,7 +365,10 @@ def _number(name: str) -> float:
 
 
 def _sent(
-    progress: DeliveryProgress, request_id: str | None, suppressed: tuple[str, ...]
+    progress: DeliveryProgress,
+    request_id: str | None,
+    suppressed: tuple[str, ...],
+    listed: tuple[str, ...] = (),
 ) -> SESStatus:
     return SESStatus(
         SENT,
@@ -365,6 +376,7 @@ def _sent(
         request_id=request_id,
         message_ids=tuple(progress.message_ids),
         suppressed_recipients=suppressed,
+        suppression_list_recipients=listed,
     )
 
 

@@ -12,8 +12,10 @@ import base64
 import email
 import email.policy
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from email.utils import getaddresses, parseaddr
+from functools import partial
 from typing import Any
 
 SIMULATOR_DOMAIN = "simulator.amazonses.com"
@@ -119,15 +121,29 @@ def delivery_notification(
     }
 
 
-def bounce_notification(mail: dict[str, Any], recipient: str, at: datetime) -> dict[str, Any]:
-    suppressed = recipient.lower().startswith("suppressionlist")
+#: The bounce subtypes of a send to a suppressed address: SES's global list, the account's.
+GLOBAL_SUPPRESSION_SUBTYPE = "Suppressed"
+ACCOUNT_SUPPRESSION_SUBTYPE = "OnAccountSuppressionList"
+#: The outcome of a send to an address on the account-level suppression list: a Bounce
+#: with subtype ``OnAccountSuppressionList``, which the sending statistics do not count.
+ACCOUNT_SUPPRESSED = "AccountSuppressedBounce"
+
+
+def bounce_notification(
+    mail: dict[str, Any], recipient: str, at: datetime, *, subtype: str | None = None
+) -> dict[str, Any]:
+    """A Bounce; ``subtype``: by default ``Suppressed`` for ``suppressionlist@…``, else General."""
+    if subtype is None:
+        listed = recipient.lower().startswith("suppressionlist")
+        subtype = GLOBAL_SUPPRESSION_SUBTYPE if listed else "General"
+    suppressed = subtype in (GLOBAL_SUPPRESSION_SUBTYPE, ACCOUNT_SUPPRESSION_SUBTYPE)
     recipient_report: dict[str, str] = {"emailAddress": recipient, "action": "failed"}
     if not suppressed:
         recipient_report["status"] = "5.1.1"
         recipient_report["diagnosticCode"] = "smtp; 550 5.1.1 user unknown"
     bounce: dict[str, Any] = {
         "bounceType": "Permanent",
-        "bounceSubType": "Suppressed" if suppressed else "General",
+        "bounceSubType": subtype,
         "bouncedRecipients": [recipient_report],
         "timestamp": iso_timestamp(at),
         "feedbackId": _feedback_id(),
@@ -177,10 +193,11 @@ def delivery_delay_notification(
 
 _DELAY_EXPIRY = timedelta(hours=14)
 
-_BUILDERS = {
+_BUILDERS: dict[str, Callable[[dict[str, Any], str, datetime], dict[str, Any]]] = {
     "DeliveryDelay": delivery_delay_notification,
     "Delivery": delivery_notification,
     "Bounce": bounce_notification,
+    ACCOUNT_SUPPRESSED: partial(bounce_notification, subtype=ACCOUNT_SUPPRESSION_SUBTYPE),
     "Complaint": complaint_notification,
 }
 

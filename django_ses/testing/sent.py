@@ -80,6 +80,12 @@ class SentMessage:
         return str(name) if name else None
 
     @property
+    def list_management(self) -> dict[str, str] | None:
+        """The ``ListManagementOptions`` of the v2 ``SendEmail`` call, as it came on the wire."""
+        options = self.params.get("ListManagementOptions")
+        return dict(options) if options else None
+
+    @property
     def tags(self) -> dict[str, str]:
         tags = self.params.get("Tags") or self.params.get("EmailTags") or []
         return {tag["Name"]: tag["Value"] for tag in tags}

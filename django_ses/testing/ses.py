@@ -11,6 +11,8 @@
 * The account-level suppression list (:mod:`django_ses.testing.suppression`).
 * Email templates, templated ``SendEmail`` and ``SendBulkEmail``
   (:mod:`django_ses.testing.templates`).
+* ``ListManagementOptions`` of v2 ``SendEmail``: checked against moto's contact
+  lists, unsubscribed contacts bounce (:mod:`django_ses.testing.list_management`).
 
 Each accepted message goes to the mailbox simulator
 (:mod:`django_ses.testing.simulator`), which publishes its events to SNS.
@@ -26,8 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django_ses.testing import list_management
 from django_ses.testing.calls import Call, Response
-from django_ses.testing.notifications import simulator_outcomes
+from django_ses.testing.notifications import ACCOUNT_SUPPRESSED, simulator_outcomes
 from django_ses.testing.sent import SentMessage, envelope_recipients, source_address
 from django_ses.testing.simulator import MailboxSimulator
 from django_ses.testing.suppression import SuppressionList
@@ -148,6 +151,9 @@ class SESAccount:
         for address in recipients:
             if "@" not in address:
                 raise SESError(invalid, f"Missing final '@domain' in {address}")
+        managed = params.get("ListManagementOptions") if call.service == "sesv2" else None
+        if managed:
+            list_management.check_list(self.account_id, call.region, managed)
         message = SentMessage(
             id=f"0100{uuid.uuid4().hex[:16]}-{uuid.uuid4()}-000000",
             source=source or sender,
@@ -158,7 +164,13 @@ class SESAccount:
             region=call.region,
             params=params,
             sent_at=dt.datetime.now(dt.timezone.utc),
-            outcomes={address: self._outcomes(address) for address in recipients},
+            outcomes={
+                address: ("Bounce",)
+                if managed
+                and list_management.unsubscribed(self.account_id, call.region, managed, address)
+                else self._outcomes(address)
+                for address in recipients
+            },
         )
         with self._lock:
             self._sent.append(message)
@@ -167,7 +179,7 @@ class SESAccount:
 
     def _outcomes(self, address: str) -> tuple[str, ...]:
         if self.suppression.is_suppressed(address):
-            return ("Bounce",)
+            return (ACCOUNT_SUPPRESSED,)
         return simulator_outcomes(address)
 
     def _is_verified(self, address: str, region: str) -> bool:

@@ -1,7 +1,8 @@
 """SES v2's account-level suppression list, which moto's server lacks.
 
 Serves ``ListSuppressedDestinations`` (paged by ``PageSize``/``NextToken``,
-filtered by ``Reasons``), ``GetSuppressedDestination``,
+filtered by ``Reasons`` and the ``StartDate``/``EndDate`` of the last update;
+an unknown token is ``InvalidNextTokenException``), ``GetSuppressedDestination``,
 ``PutSuppressedDestination`` and ``DeleteSuppressedDestination``. A message to
 a suppressed address is accepted and bounces, as in SES.
 """
@@ -59,13 +60,19 @@ class SuppressionList:
 
     def _list(self, call: Call, params: dict[str, Any]) -> dict[str, Any]:
         size = int(params.get("PageSize") or 1000)
-        start = int(params.get("NextToken") or 0)
+        token = str(params.get("NextToken") or "0")
+        if not token.isdigit():
+            raise SESError("InvalidNextTokenException", "The NextToken is not valid")
+        start = int(token)
         reasons = set(params.get("Reasons") or [])
+        after, before = _moment(params.get("StartDate")), _moment(params.get("EndDate"))
         with self._lock:
             rows = sorted(
                 (address, reason, when)
                 for address, reason, when in self._entries.values()
-                if not reasons or reason in reasons
+                if (not reasons or reason in reasons)
+                and (after is None or when >= after)
+                and (before is None or when <= before)
             )
         page = rows[start : start + size]
         body: dict[str, Any] = {
@@ -103,3 +110,17 @@ class SuppressionList:
         with self._lock:
             self._entries.pop(address.lower(), None)
         return {}
+
+
+def _moment(value: Any) -> dt.datetime | None:
+    """A ``StartDate``/``EndDate`` of the query string (botocore sends ISO 8601)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        moment = value
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            moment = dt.datetime.fromtimestamp(float(value), dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)

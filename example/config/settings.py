@@ -50,7 +50,8 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The project's own templates: its look for django_ses's unsubscribe pages.
+        "DIRS": [EXAMPLE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -132,6 +133,21 @@ AWS_SES_INBOUND_S3_BUCKETS = [EXAMPLE_INBOUND_BUCKET]
 AWS_SES_USE_BLACKLIST = True
 AWS_SES_ADD_BOUNCE_TO_BLACKLIST = True
 AWS_SES_ADD_COMPLAINT_TO_BLACKLIST = True
+
+# The send log: every accepted message, with its recipients' timeline of events
+# (the Send page links to it). Recipients on the SES account-level suppression
+# list are left out before sending (admin: Blacklisted emails, SES suppression list).
+AWS_SES_SEND_LOG = True
+AWS_SES_CHECK_SUPPRESSION_LIST = True
+
+# One-click unsubscribe (docs/unsubscribe.rst): a message sent with "one-click
+# unsubscribe headers" ticked on the Send page carries each recipient's signed
+# List-Unsubscribe URL of this site (the view of django_ses.urls, under
+# /admin/django-ses/unsubscribe/…); using it puts the address on the blacklist.
+# run.py replaces the address with the one the site really listens on.
+AWS_SES_UNSUBSCRIBE_BASE_URL = "http://127.0.0.1:8000"
+# The demo runs on http://127.0.0.1; on a real site the base URL is https://
+# (manage.py check --deploy warns, django_ses.W110).
 
 LOGGING = {
     "version": 1,

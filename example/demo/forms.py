@@ -92,6 +92,13 @@ class SendForm(forms.Form):
         initial="<p>This message went through <b>django_ses.SESBackend</b>.</p>",
     )
     attachment = forms.FileField(required=False)
+    unsubscribe = forms.BooleanField(
+        label="One-click unsubscribe headers",
+        required=False,
+        initial=True,
+        help_text="Each recipient gets their own List-Unsubscribe URL (RFC 8058); the "
+        "What SES received page links to it.",
+    )
 
     def clean_attachment(self) -> Any:
         upload = self.cleaned_data.get("attachment")

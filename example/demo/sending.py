@@ -27,6 +27,9 @@ def build_message(data: dict[str, Any]) -> EmailMultiAlternatives:
     )
     if data.get("html"):
         message.attach_alternative(data["html"], "text/html")
+    if data.get("unsubscribe"):
+        # django_ses adds List-Unsubscribe and List-Unsubscribe-Post, per recipient.
+        message.ses_unsubscribe = True  # type: ignore[attr-defined]
     upload = data.get("attachment")
     if upload is not None:
         message.attach(upload.name, upload.read(), upload.content_type or None)

@@ -13,5 +13,6 @@ urlpatterns = [
     path("received-by-ses/", views.accepted, name="accepted"),
     path("received-by-ses/<str:message_id>.eml", views.accepted_raw, name="accepted_raw"),
     path("events/", views.events, name="events"),
+    path("timeline/<str:message_id>/", views.timeline, name="timeline"),
     path("inbound/", views.inbound_mail, name="inbound"),
 ]

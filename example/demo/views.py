@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from local_ses import running
 
@@ -16,7 +19,9 @@ from demo.models import ReceivedEmail, ReceivedEvent
 from demo.sending import build_message, send
 from demo.statistics import refresh_statistics
 from django_ses.conf import get_setting
-from django_ses.models import SNSNotification
+from django_ses.models import BlacklistedEmail, SNSNotification
+from django_ses.models import SentMessage as LoggedMessage
+from django_ses.send_log.states import State
 from django_ses.testing import SentMessage
 
 
@@ -50,18 +55,19 @@ def send_mail(request: HttpRequest) -> HttpResponse:
         if outcome.accepted:
             messages.success(
                 request,
-                f"SES accepted the message {outcome.message_id}. Events for simulator "
-                "addresses arrive on the Events page a moment later.",
+                f"SES accepted the message {outcome.message_id}. Its timeline fills in "
+                "below as the simulator's events arrive.",
             )
             problem = refresh_statistics()
             if problem:
                 messages.info(request, f"The dashboard's statistics were not refreshed: {problem}")
-            return redirect("demo:accepted")
+            return redirect("demo:timeline", message_id=outcome.message_id)
         if outcome.status == "suppressed":
             messages.warning(
                 request,
-                "Not sent: every recipient is on the blacklist, after an earlier bounce or "
-                "complaint. Remove them under Blacklisted emails in the admin to send again.",
+                "Not sent: every recipient is on the blacklist or the SES suppression list, "
+                "after an earlier bounce or complaint. Remove them under Blacklisted emails "
+                "(and its SES suppression list page) in the admin to send again.",
             )
         else:
             detail = f" ({outcome.error})" if outcome.error else ""
@@ -89,19 +95,45 @@ def _pacing() -> dict[str, float] | None:
 
 
 def accepted(request: HttpRequest) -> HttpResponse:
+    messages_ = _accepted() or []
+    blacklisted = set(
+        BlacklistedEmail.objects.filter(
+            email__in={d.lower() for m in messages_ for d in m.destinations}
+        ).values_list("email", flat=True)
+    )
     rows = [
         {
             "message": message,
             "summary": summarize(message.raw) if message.raw else None,
             "raw_text": message.raw.decode("utf-8", "replace") if message.raw else "",
+            "unsubscribe_url": unsubscribe_url(message),
+            "blacklisted": [d for d in message.destinations if d.lower() in blacklisted],
         }
-        for message in _accepted() or []
+        for message in messages_
     ]
     return render(
         request,
         "demo/accepted.html",
         {"rows": rows, "local_ses": running()},
     )
+
+
+def unsubscribe_url(message: SentMessage) -> str | None:
+    """The URL of the message's List-Unsubscribe header (rendered by SES for templates)."""
+    header = None
+    if message.raw:
+        header = message.message["List-Unsubscribe"]
+    else:
+        local = running()
+        rendered = local.ses.templates.rendered if local is not None else []
+        header = next(
+            (r.headers.get("List-Unsubscribe") for r in rendered if r.message_id == message.id),
+            None,
+        )
+    if not header:
+        return None
+    text = str(header).strip()
+    return text[1:-1] if text.startswith("<https://") or text.startswith("<http://") else None
 
 
 def accepted_raw(request: HttpRequest, message_id: str) -> HttpResponse:
@@ -111,6 +143,30 @@ def accepted_raw(request: HttpRequest, message_id: str) -> HttpResponse:
             response["Content-Disposition"] = f'attachment; filename="{message_id}.eml"'
             return response
     raise Http404("The local SES has no raw message with that id.")
+
+
+#: States after which no more delivery events are expected (opens and clicks aside).
+_SETTLED = {State.DELIVERED, State.BOUNCED, State.SUPPRESSED, State.COMPLAINED, State.REJECTED}
+
+
+def timeline(request: HttpRequest, message_id: str) -> HttpResponse:
+    """A sent message's send-log row: each recipient's state and the events so far."""
+    message = LoggedMessage.objects.filter(message_id=message_id).first()
+    if message is None:
+        raise Http404("The send log has no message with that id (is AWS_SES_SEND_LOG on?).")
+    recipients = list(message.recipient_states.order_by("recipient"))
+    return render(
+        request,
+        "demo/timeline.html",
+        {
+            "message": message,
+            "recipients": recipients,
+            "events": list(message.events.all()),
+            # Addresses outside the simulator get no events from the local SES: stop after a minute.
+            "settled": all(r.state in _SETTLED for r in recipients)
+            or timezone.now() - message.sent_at > dt.timedelta(minutes=1),
+        },
+    )
 
 
 def events(request: HttpRequest) -> HttpResponse:
@@ -187,12 +243,9 @@ def bulk_send(request: HttpRequest) -> HttpResponse:
         }
         message.ses_template_data = {"shop": "the demo shop"}  # type: ignore[attr-defined]
         message.ses_recipient_data = BULK_RECIPIENTS  # type: ignore[attr-defined]
-        message.ses_recipient_headers = {  # type: ignore[attr-defined]
-            address: {
-                "List-Unsubscribe": f"<mailto:unsubscribe+{data['name'].lower()}@example.com>"
-            }
-            for address, data in BULK_RECIPIENTS.items()
-        }
+        # Each recipient's own one-click unsubscribe headers, as SendBulkEmail
+        # entries' ReplacementHeaders.
+        message.ses_unsubscribe = "plan-news"  # type: ignore[attr-defined]
         get_connection(use_ses_v2=True, fail_silently=True).send_messages([message])
         status = message.ses_status  # type: ignore[attr-defined]
         results = {

@@ -5,10 +5,11 @@
 
 from __future__ import annotations
 
+import io
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, OutputWrapper
 
 
 class ProgressBar:
@@ -71,7 +72,10 @@ def counted(count: int, singular: str, plural: str) -> str:
 class VerboseCommand(BaseCommand):
     """A command whose messages follow ``--verbosity``.
 
-    :meth:`say` writes to stdout, :meth:`warn` to stderr.
+    :meth:`say` writes to stdout, :meth:`warn` to stderr. At verbosity 0 a
+    command prints only what it was asked for (a listing, a CSV, a template)
+    and its errors: no summary, no progress, no warning, and no system-check
+    warning either (a system-check *error* still stops the command).
     """
 
     verbosity = 1
@@ -79,6 +83,19 @@ class VerboseCommand(BaseCommand):
     def execute(self, *args: Any, **options: Any) -> Any:
         self.verbosity = int(options.get("verbosity", 1))
         return super().execute(*args, **options)
+
+    def check(self, *args: Any, **kwargs: Any) -> None:
+        """Django's system checks; at verbosity 0 their warnings are not printed."""
+        if self.verbosity >= 1:
+            super().check(*args, **kwargs)
+            return
+        # BaseCommand.check prints warnings to self.stderr and raises
+        # SystemCheckError (with the whole report) for errors.
+        shown, self.stderr = self.stderr, OutputWrapper(io.StringIO())
+        try:
+            super().check(*args, **kwargs)
+        finally:
+            self.stderr = shown
 
     def say(self, message: str, level: int = 1) -> None:
         """Write ``message`` to stdout at ``level`` or more of verbosity."""

@@ -77,12 +77,24 @@ def blacklist_rows(search: str | None, order: str = "email") -> QuerySet[Blackli
     return rows
 
 
-def out_of_range(page_number: int, pages: int, total: int, limit: int) -> str:
-    """The error for a ``--page`` past the last one."""
+def out_of_range(
+    page_number: int, pages: int, total: int, limit: int, search: str | None = None
+) -> str:
+    """The error for a ``--page`` past the last one, counting the addresses that matched."""
+    if total == 0:
+        found = f"no blacklisted address matches {search!r}" if search else "the blacklist is empty"
+        return f"Page {page_number} is out of range: {found}."
+    addresses = counted(total, "blacklisted address", "blacklisted addresses")
+    if search:
+        addresses += f" matching {search!r}"
+    if pages == 1:
+        return (
+            f"Page {page_number} is out of range: {addresses} "
+            f"{'fits' if total == 1 else 'fit'} on page 1."
+        )
     return (
-        f"Page {page_number} is out of range: there "
-        f"{'is 1 page' if pages == 1 else f'are {pages} pages'} "
-        f"({counted(total, 'address', 'addresses')}, at most {limit} per page)."
+        f"Page {page_number} is out of range: {addresses} fill pages 1 to {pages} "
+        f"({limit} per page)."
     )
 
 
@@ -188,7 +200,7 @@ class Command(VerboseCommand):
             page = paginator.page(page_number)
         except EmptyPage:
             raise CommandError(
-                out_of_range(page_number, paginator.num_pages, total, limit)
+                out_of_range(page_number, paginator.num_pages, total, limit, search)
             ) from None
         if style == "table":
             self.stdout.write(TABLE_HEADER)

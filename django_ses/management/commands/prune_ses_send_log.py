@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
+from django_ses.management.commands._output import VerboseCommand, counted
 from django_ses.send_log.config import retention_days
 from django_ses.send_log.prune import BATCH_SIZE, prune
 
 
-class Command(BaseCommand):
+class Command(VerboseCommand):
     help = (
         "Delete the send log's messages sent more than --days days ago (default: "
         "AWS_SES_SEND_LOG_RETENTION_DAYS), with their recipients and events, in batches."
@@ -45,7 +46,10 @@ class Command(BaseCommand):
         cutoff = timezone.now() - dt.timedelta(days=days)
         count = prune(cutoff, batch_size=batch_size, dry_run=options["dry_run"])
         verb = "would be deleted" if options["dry_run"] else "deleted"
-        self.stdout.write(f"{count} sent message(s) older than {days} day(s) {verb}.")
+        self.say(
+            f"{counted(count, 'sent message', 'sent messages')} older than "
+            f"{counted(days, 'day', 'days')} {verb}."
+        )
 
 
 def _positive(value: object, flag: str) -> int:

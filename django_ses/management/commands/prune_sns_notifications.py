@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
+from django_ses.management.commands._output import VerboseCommand, counted
 from django_ses.models import SNSNotification
 
 DEFAULT_DAYS = 30
 BATCH_SIZE = 1000
 
 
-class Command(BaseCommand):
+class Command(VerboseCommand):
     help = (
         "Delete SNSNotification records processed more than --days days ago. A message SNS "
         "delivers again after its record was deleted is processed again, so keep more days "
@@ -41,11 +42,9 @@ class Command(BaseCommand):
         old = SNSNotification.objects.filter(
             processed_at__lt=cutoff, status=SNSNotification.Status.PROCESSED
         )
+        older = f"older than {counted(days, 'day', 'days')}"
         if options["dry_run"]:
-            self.stdout.write(
-                f"{old.count()} SNS notification record(s) older than {days} day(s) "
-                "would be deleted."
-            )
+            self.say(f"{_records(old.count())} {older} would be deleted.")
             return
         deleted = 0
         while True:
@@ -54,7 +53,11 @@ class Command(BaseCommand):
                 break
             count, _ = SNSNotification.objects.filter(pk__in=batch).delete()
             deleted += count
-        self.stdout.write(f"Deleted {deleted} SNS notification record(s) older than {days} day(s).")
+        self.say(f"Deleted {_records(deleted)} {older}.")
+
+
+def _records(count: int) -> str:
+    return counted(count, "SNS notification record", "SNS notification records")
 
 
 def _positive_days(value: object) -> int:

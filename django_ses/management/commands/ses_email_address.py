@@ -91,8 +91,10 @@ class Command(VerboseCommand):
             self.say("No identities.")
             return
         width = max(len(i.name) for i in identities)
-        for identity in identities:
-            self.say(f"{identity.name:<{width}}  {identity.kind:<6}  {identity.verification_label}")
+        for identity in identities:  # the listing asked for: printed at any verbosity
+            self.stdout.write(
+                f"{identity.name:<{width}}  {identity.kind:<6}  {identity.verification_label}"
+            )
 
     def ask(self, operation: str, method: str, *, on: Mapping[str, str], **kwargs: Any) -> Any:
         """Call SES; an error code of ``on`` raises its sentence, any other error its own."""

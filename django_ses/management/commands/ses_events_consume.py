@@ -19,10 +19,11 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from django_ses.aws.clients import settings_for_service, shared_client
+from django_ses.checks.webhook import EVENTS_TAG
 from django_ses.conf import get_setting
 from django_ses.exceptions import ClassLoadError
 from django_ses.management.commands._arguments import whole_number
-from django_ses.management.commands._output import VerboseCommand
+from django_ses.management.commands._output import VerboseCommand, counted
 from django_ses.sqs.consumer import ConsumerError, ConsumerSettings, EventConsumer
 from django_ses.sqs.handling import Handled, Verdict, describe, event_view_class
 
@@ -70,6 +71,11 @@ class Command(VerboseCommand):
             help="Seconds a received message stays hidden. Default: the queue's own.",
         )
 
+    def check(self, *args: Any, **kwargs: Any) -> None:
+        """Django's checks, then the deployment checks about receiving events (W032)."""
+        super().check(*args, **kwargs)
+        super().check(tags=[EVENTS_TAG], include_deployment_checks=True)
+
     def handle(self, *args: Any, **options: Any) -> None:
         urls = list(options["queue_urls"] or get_setting("AWS_SES_SQS_QUEUE_URLS") or ())
         if not urls:
@@ -78,7 +84,10 @@ class Command(VerboseCommand):
             u for u in urls if not isinstance(u, str) or not u.startswith(("https://", "http://"))
         ]
         if bad:
-            raise CommandError(f"Not an SQS queue URL: {bad[0]!r}.")
+            listed = ", ".join(map(repr, bad))
+            raise CommandError(
+                f"{'Not an SQS queue URL' if len(bad) == 1 else 'Not SQS queue URLs'}: {listed}."
+            )
         try:
             view_class = event_view_class(get_setting("AWS_SES_SQS_EVENT_VIEW") or "")
         except ClassLoadError as error:
@@ -99,16 +108,18 @@ class Command(VerboseCommand):
             ),
             on_handled=self._report,
         )
-        self.say(f"Reading SES events from {len(urls)} queue(s): {', '.join(urls)}", level=2)
+        self.say(
+            f"Reading SES events from {counted(len(urls), 'queue', 'queues')}: {', '.join(urls)}",
+            level=2,
+        )
         with _stop_on_signals(consumer):
             try:
                 counts = consumer.run()
             except ConsumerError as error:
                 raise CommandError(str(error)) from error
         summary = ", ".join(f"{counts[v.value]} {v.value}" for v in Verdict)
-        self.say(
-            f"{counts['received']} message(s) received: {summary}; {counts['deleted']} deleted."
-        )
+        received = counted(counts["received"], "message", "messages")
+        self.say(f"{received} received: {summary}; {counts['deleted']} deleted.")
 
     def _client(self, queue_url: str) -> Any:
         region = (

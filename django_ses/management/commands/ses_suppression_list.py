@@ -9,48 +9,32 @@ Sub-commands::
     push    [--dry-run]                          copy the local blacklist into SES
 
 The suppression list is an SES v2 feature: these calls go through API v2 even
-when mail is sent with v1.
+when mail is sent with v1. They are made by :mod:`django_ses.suppression_list`,
+as the admin's page makes them; ``add`` and ``remove`` forget the pre-send
+check's cached answers for the addresses (``AWS_SES_CHECK_SUPPRESSION_LIST``).
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from django.core.management.base import CommandError, CommandParser
 
-from django_ses.aws.errors import NOT_FOUND
+from django_ses import suppression_list
 from django_ses.blacklist import BlacklistEntry, blacklisted, import_to_blacklist, normalize_address
 from django_ses.exceptions import StatsError
 from django_ses.management.commands._arguments import address_arguments, whole_number
 from django_ses.management.commands._output import ProgressBar, VerboseCommand, counted
 from django_ses.models import BlacklistedEmail
-from django_ses.reporting.clients import BULK_ATTEMPTS, call, paginate, v2_client
+from django_ses.reporting.clients import BULK_ATTEMPTS, ses_backend, v2_client
+from django_ses.suppression_list import PAGE_SIZE, SuppressedDestination
 
-SES_REASONS = ("BOUNCE", "COMPLAINT")
-PAGE_SIZE = 1000  # the API's maximum
+SES_REASONS = suppression_list.REASONS
 BATCH_SIZE = 500
 
-
-@dataclass(frozen=True)
-class Suppressed:
-    email: str
-    reason: str  # "BOUNCE" or "COMPLAINT"
-    last_update: str
-
-
-def suppressed_page(answer: dict[str, Any]) -> list[Suppressed]:
-    """The entries of one ``ListSuppressedDestinations`` answer."""
-    return [
-        Suppressed(
-            email=str(item["EmailAddress"]),
-            reason=str(item.get("Reason", "")),
-            last_update=_iso(item.get("LastUpdateTime")),
-        )
-        for item in answer.get("SuppressedDestinationSummaries", [])
-    ]
+_T = TypeVar("_T")
 
 
 def ses_reason_for(local_reason: str) -> str:
@@ -138,24 +122,23 @@ class Command(VerboseCommand):
                 raise CommandError(str(error)) from error
         return self._client
 
-    def call(self, operation: str, method: str, **kwargs: Any) -> Any:
+    def account(self) -> str:
+        """Whose cached pre-send answers ``add`` and ``remove`` forget."""
+        return ses_backend().throttle_key
+
+    def call(self, action: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        """``action(client, *args, **kwargs)``; an SES failure is a :class:`CommandError`."""
         try:
-            return call(self.client(), operation, method, **kwargs)
+            return action(self.client(), *args, **kwargs)
         except StatsError as error:
             raise CommandError(str(error)) from error
 
-    def pages(self, reason: str | None, label: str) -> Iterator[list[Suppressed]]:
+    def pages(self, reason: str | None, label: str) -> Iterator[list[SuppressedDestination]]:
         """The SES list, page by page, with a progress count."""
-        request: dict[str, Any] = {"PageSize": self.page_size}
-        if reason:
-            request["Reasons"] = [reason]
-        answers = paginate(
-            self.client(), "ListSuppressedDestinations", "list_suppressed_destinations", request
-        )
+        answers = suppression_list.pages(self.client(), reason=reason, page_size=self.page_size)
         with ProgressBar(self.stderr, label, None, enabled=self.verbosity >= 1) as progress:
             try:
-                for answer in answers:
-                    page = suppressed_page(answer)
+                for page in answers:
                     progress.advance(len(page))
                     yield page
             except StatsError as error:
@@ -165,8 +148,8 @@ class Command(VerboseCommand):
     def list_entries(self, reason: str | None) -> None:
         count = 0
         for page in self.pages(reason, "Listing"):
-            for entry in page:
-                self.say(f"{entry.email}\t{entry.reason}\t{entry.last_update}")
+            for entry in page:  # the listing asked for: printed at any verbosity
+                self.stdout.write(f"{entry.email}\t{entry.reason}\t{_iso(entry.last_update)}")
             count += len(page)
         self.say(
             f"{counted(count, 'suppressed address', 'suppressed addresses')}"
@@ -181,13 +164,9 @@ class Command(VerboseCommand):
         with ProgressBar(
             self.stdout, "Adding", len(addresses), enabled=self.verbosity >= 1
         ) as progress:
+            account = self.account()
             for address in addresses:
-                self.call(
-                    "PutSuppressedDestination",
-                    "put_suppressed_destination",
-                    EmailAddress=address,
-                    Reason=reason,
-                )
+                self.call(suppression_list.suppress, address, reason, account=account)
                 progress.advance()
         self.say(
             f"Suppressed {counted(len(addresses), 'address', 'addresses')} "
@@ -196,19 +175,10 @@ class Command(VerboseCommand):
 
     def remove(self, raw: list[str]) -> None:
         addresses = address_arguments(raw)
-        client = self.client()
+        account = self.account()
         removed = 0
         for address in addresses:
-            try:
-                call(
-                    client,
-                    "DeleteSuppressedDestination",
-                    "delete_suppressed_destination",
-                    EmailAddress=address,
-                )
-            except StatsError as error:
-                if error.code != NOT_FOUND:
-                    raise CommandError(str(error)) from error
+            if not self.call(suppression_list.unsuppress, address, account=account):
                 self.warn(f"{address} is not on the SES suppression list.")
                 continue
             removed += 1
@@ -263,20 +233,19 @@ class Command(VerboseCommand):
             with ProgressBar(
                 self.stdout, "Pushing", len(missing), enabled=self.verbosity >= 1
             ) as progress:
+                account = self.account()
                 for email, reason in missing:
                     self.call(
-                        "PutSuppressedDestination",
-                        "put_suppressed_destination",
-                        EmailAddress=email,
-                        Reason=ses_reason_for(reason),
+                        suppression_list.suppress, email, ses_reason_for(reason), account=account
                     )
                     progress.advance()
         verb = "would add" if dry_run else "added"
+        there = blacklist_size - len(missing)
         self.say(
             f"{verb.capitalize()} "
             f"{counted(len(missing), 'blacklisted address', 'blacklisted addresses')} "
             "to the SES suppression list; "
-            f"{blacklist_size - len(missing)} were already on it."
+            f"{there} {'was' if there == 1 else 'were'} already on it."
         )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from django_ses.exceptions import StatsError
-from django_ses.management.commands._output import VerboseCommand
+from django_ses.management.commands._output import VerboseCommand, counted
 from django_ses.ses_templates import (
     TemplateContent,
     TemplateFolderError,
@@ -74,7 +74,9 @@ class Command(VerboseCommand):
         names = list(store.names())
         for name in names:
             self.stdout.write(name)
-        self.say(f"{len(names)} template{'' if len(names) == 1 else 's'}.", level=2)
+        if not names:
+            self.warn("SES has no templates.")  # on stderr: stdout is the listing
+        self.say(f"{counted(len(names), 'template', 'templates')}.", level=2)
 
     def do_show(self, store: TemplateStore, options: dict[str, Any]) -> None:
         name = _name(options["name"])
@@ -135,4 +137,6 @@ class Command(VerboseCommand):
             changed += result != "unchanged"
             self.say(f"Template {name}: {result}.", level=1 if result != "unchanged" else 2)
         verb = "would change" if options["dry_run"] else "changed"
-        self.say(f"{len(templates)} template(s) in the folder; {changed} {verb}.")
+        self.say(
+            f"{counted(len(templates), 'template', 'templates')} in the folder; {changed} {verb}."
+        )
