@@ -91,10 +91,10 @@ def test_models_and_migrations_agree():
     assert "No changes detected" in out.getvalue()
 
 
-# -- 0007: the ledger's indexes --------------------------------------------------------------
+# -- 0008: the ledger's indexes --------------------------------------------------------------
 
 LEDGER = "django_ses_snsnotification"
-BEFORE_0007 = [("django_ses", "0006_send_log")]
+BEFORE_0008 = [("django_ses", "0007_blacklist_reason_unsubscribed")]
 
 
 def _indexed_columns(table: str) -> dict[tuple[str, ...], int]:
@@ -110,17 +110,17 @@ def _indexed_columns(table: str) -> dict[tuple[str, ...], int]:
 
 
 @pytest.fixture
-def before_0007(transactional_db):
-    _migrate(BEFORE_0007)
+def before_0008(transactional_db):
+    _migrate(BEFORE_0008)
     yield
     _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
 
-def test_the_ledger_keeps_only_the_indexes_its_lookups_need(before_0007):
+def test_the_ledger_keeps_only_the_indexes_its_lookups_need(before_0008):
     indexed_before = _indexed_columns(LEDGER)
     assert {("topic_arn",), ("event_type",), ("status",)} <= set(indexed_before)
 
-    _migrate([("django_ses", "0007_sns_notification_fewer_indexes")])
+    _migrate([("django_ses", "0008_sns_notification_fewer_indexes")])
 
     indexed = _indexed_columns(LEDGER)
     kept = {("sns_message_id",), ("ses_message_id",), ("processed_at",), ("status",)}
@@ -131,9 +131,9 @@ def test_the_ledger_keeps_only_the_indexes_its_lookups_need(before_0007):
     assert "django_ses_sns_unprocessed" in constraints
 
 
-def test_0007_reverses_to_the_indexes_it_dropped(before_0007):
+def test_0008_reverses_to_the_indexes_it_dropped(before_0008):
     indexed_before = _indexed_columns(LEDGER)
-    _migrate([("django_ses", "0007_sns_notification_fewer_indexes")])
-    _migrate(BEFORE_0007)
+    _migrate([("django_ses", "0008_sns_notification_fewer_indexes")])
+    _migrate(BEFORE_0008)
 
     assert _indexed_columns(LEDGER) == indexed_before

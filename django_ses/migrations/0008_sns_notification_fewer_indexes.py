@@ -56,7 +56,7 @@ def restore_indexes(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("django_ses", "0006_send_log"),
+        ("django_ses", "0007_blacklist_reason_unsubscribed"),
     ]
 
     operations = [
