@@ -109,8 +109,9 @@ class QueuedSESBackend(SESBackend):
         sendable = yield from prepare_batch(
             messages, self.options, fail_silently=self.fail_silently
         )
-        for index, (message, payload) in enumerate(sendable):
+        for index, (message, draft) in enumerate(sendable):
             try:
+                payload = draft.render(message)  # one rendered message alive at a time
                 result = task.enqueue(self._queued_email(message, payload).to_payload())
             except Exception as error:
                 yield failed(message, error)
@@ -120,7 +121,7 @@ class QueuedSESBackend(SESBackend):
                     raise
                 logger.warning("django_ses: could not queue a message: %s", error)
                 return
-            status = SESStatus(QUEUED, suppressed_recipients=payload.suppressed)
+            status = SESStatus(QUEUED, suppressed_recipients=draft.head.suppressed)
             yield Outcome(message, status, task_result=result)
 
     def _queued_email(self, message: EmailMessage, payload: EmailPayload) -> QueuedEmail:

@@ -263,11 +263,12 @@ def render_mime(
     return raw
 
 
-def check_size(raw: bytes, api: Api) -> None:
-    """Raise :class:`MessageTooLargeError` when ``raw`` is over the API's limit."""
+def check_size(size: int, api: Api) -> None:
+    """Raise :class:`MessageTooLargeError` when a raw message of ``size`` bytes is over
+    the API's limit."""
     limit = SIZE_LIMITS[api]
-    if len(raw) > limit:
-        raise MessageTooLargeError(len(raw), limit, api)
+    if size > limit:
+        raise MessageTooLargeError(size, limit, api)
 
 
 def check_size_before_rendering(message: EmailMessage, api: Api) -> None:

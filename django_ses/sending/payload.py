@@ -4,23 +4,30 @@
 filtered through the blacklist, sender, configuration set, tags, raw MIME,
 DKIM signature, size check. The sender (:mod:`django_ses.sending.sender`)
 and the queue (:mod:`django_ses.sending.queued_email`) take the result.
+
+:func:`check_payload` runs every check of :func:`build_payload` (the exact
+size included) on the message's skeleton (:func:`~django_ses.sending.attachments.skeleton`:
+its binary attachments stand in as small placeholders) and keeps no MIME: its
+:class:`Draft` knows the recipients and renders the message when it is its
+turn (:meth:`Draft.render`). A batch is checked whole before anything is
+sent, and rendered one window at a time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.mail import EmailMessage
 
 from django_ses.exceptions import InvalidMessageError, MessageTooLargeError
-from django_ses.sending import dkim, mime, request, template
+from django_ses.sending import attachments, dkim, mime, request, template
 from django_ses.sending.options import SendOptions
 from django_ses.sending.request import Envelope
 from django_ses.sending.suppression import Suppression
 from django_ses.sending.template import TemplateSpec
 
-__all__ = ["EmailPayload", "build_payload"]
+__all__ = ["Draft", "EmailPayload", "build_payload", "check_payload"]
 
 
 @dataclass(frozen=True)
@@ -59,38 +66,108 @@ def build_payload(
     Raises :class:`~django_ses.exceptions.InvalidMessageError` (or
     :class:`~django_ses.exceptions.DKIMError`) when it cannot be sent.
     """
+    head = _head(message, recipients, options=options, envelope=envelope, suppression=suppression)
+    if head.template is not None or not head.recipients:
+        return head
+    return replace(head, raw=_raw_mime(message, head, options, suppression))
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A message checked for sending but not rendered (see :func:`check_payload`).
+
+    ``head`` is its payload without the raw MIME (a templated message, or one
+    whose recipients were all suppressed, has none: ``head`` is then the
+    payload itself); ``size`` is the exact size of the raw MIME it renders to.
+    """
+
+    head: EmailPayload
+    size: int
+    options: SendOptions
+    suppression: Suppression
+
+    def render(self, message: EmailMessage) -> EmailPayload:
+        """The payload of ``message`` (the one this draft was checked from), rendered now.
+
+        What the check computed (sender, configuration set, tags) is not
+        computed again: a ``AWS_SES_CONFIGURATION_SET`` callable is called once.
+        """
+        if self.head.template is not None or not self.head.recipients:
+            return self.head
+        return replace(self.head, raw=_raw_mime(message, self.head, self.options, self.suppression))
+
+
+def check_payload(
+    message: EmailMessage,
+    recipients: Sequence[mime.Recipient],
+    *,
+    options: SendOptions,
+    envelope: Envelope,
+    suppression: Suppression,
+) -> Draft:
+    """Check ``message`` as :func:`build_payload` would, without rendering it in full.
+
+    Raises what :func:`build_payload` raises for it. The message's skeleton is
+    rendered (every header and part, DKIM signature included, each binary
+    attachment as a small placeholder) and its size, plus the attachments'
+    base64, checked against the limit; the rendered skeleton is not kept.
+    """
+    head = _head(message, recipients, options=options, envelope=envelope, suppression=suppression)
+    if head.template is not None or not head.recipients:  # nothing to render
+        return Draft(head, 0, options, suppression)
+    mime.check_size_before_rendering(message, options.api)
+    skeleton, growth = attachments.skeleton(message)
+    size = len(_raw_mime(skeleton, head, options, suppression)) + growth
+    mime.check_size(size, options.api)
+    return Draft(head, size, options, suppression)
+
+
+def _head(
+    message: EmailMessage,
+    recipients: Sequence[mime.Recipient],
+    *,
+    options: SendOptions,
+    envelope: Envelope,
+    suppression: Suppression,
+) -> EmailPayload:
+    """The payload of ``message`` without its raw MIME (templated: the whole payload)."""
     if not recipients:
         raise InvalidMessageError("The message has no recipients (To, Cc or Bcc).")
     allowed, suppressed = suppression.split(recipients)
     spec = template.template_spec(message, allowed)
     if spec is not None:
         _check_templated(spec, options, len(recipients))
-    to_header: list[str] | None = None
-    cc_header: list[str] | None = None
-    if suppressed:
-        to_header = [a for a in message.to if a and suppression.allows(str(a))]
-        cc_header = [a for a in message.cc if a and suppression.allows(str(a))]
     if not allowed:
         return EmailPayload(raw=b"", recipients=(), envelope=envelope, suppressed=suppressed)
     sender = mime.encode_address(
         str(options.from_email or message.from_email),
         field="AWS_SES_FROM_EMAIL" if options.from_email else "from address",
     )
-    configuration_set = _configuration_set(message, options)
-    tags = request.merge_tags(options.default_tags, getattr(message, "ses_tags", None))
-    if spec is not None:
-        return EmailPayload(
-            raw=b"",
-            recipients=tuple(allowed),
-            sender=sender,
-            envelope=envelope,
-            configuration_set=configuration_set,
-            tags=tags,
-            suppressed=suppressed,
-            template=spec,
-        )
+    return EmailPayload(
+        raw=b"",
+        recipients=tuple(allowed),
+        sender=sender,
+        envelope=envelope,
+        configuration_set=_configuration_set(message, options),
+        tags=request.merge_tags(options.default_tags, getattr(message, "ses_tags", None)),
+        suppressed=suppressed,
+        template=spec,
+    )
+
+
+def _raw_mime(
+    message: EmailMessage, head: EmailPayload, options: SendOptions, suppression: Suppression
+) -> bytes:
+    """The raw MIME of ``message`` for ``head``: rendered, DKIM-signed, its size checked."""
+    to_header: list[str] | None = None
+    cc_header: list[str] | None = None
+    if head.suppressed:
+        to_header = [a for a in message.to if a and suppression.allows(str(a))]
+        cc_header = [a for a in message.cc if a and suppression.allows(str(a))]
     mime.check_size_before_rendering(message, options.api)
-    raw = mime.render_mime(message, to=to_header, cc=cc_header, configuration_set=configuration_set)
+    raw = mime.render_mime(
+        message, to=to_header, cc=cc_header, configuration_set=head.configuration_set
+    )
     if options.dkim_domain and options.dkim_key:
         raw = dkim.sign_message(
             raw,
@@ -99,16 +176,8 @@ def build_payload(
             selector=options.dkim_selector,
             headers=options.dkim_headers,
         )
-    mime.check_size(raw, options.api)
-    return EmailPayload(
-        raw=raw,
-        recipients=tuple(allowed),
-        sender=sender,
-        envelope=envelope,
-        configuration_set=configuration_set,
-        tags=tags,
-        suppressed=suppressed,
-    )
+    mime.check_size(len(raw), options.api)
+    return raw
 
 
 def _check_templated(spec: TemplateSpec, options: SendOptions, destinations: int) -> None:
