@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from email.utils import make_msgid
 
 from django.core.mail import EmailMessage
+from django.core.mail.utils import DNS_NAME
 
 from django_ses.exceptions import InvalidMessageError, MessageTooLargeError
 from django_ses.sending import attachments, dkim, mime, request, template
@@ -78,13 +80,15 @@ class Draft:
 
     ``head`` is its payload without the raw MIME (a templated message, or one
     whose recipients were all suppressed, has none: ``head`` is then the
-    payload itself); ``size`` is the exact size of the raw MIME it renders to.
+    payload itself); ``size`` is the exact size of the raw MIME it renders to,
+    with ``message_id`` as its ``Message-ID`` (unless the message sets one).
     """
 
     head: EmailPayload
     size: int
     options: SendOptions
     suppression: Suppression
+    message_id: str | None = None
 
     def render(self, message: EmailMessage) -> EmailPayload:
         """The payload of ``message`` (the one this draft was checked from), rendered now.
@@ -94,7 +98,8 @@ class Draft:
         """
         if self.head.template is not None or not self.head.recipients:
             return self.head
-        return replace(self.head, raw=_raw_mime(message, self.head, self.options, self.suppression))
+        raw = _raw_mime(message, self.head, self.options, self.suppression, self.message_id)
+        return replace(self.head, raw=raw)
 
 
 def check_payload(
@@ -117,9 +122,10 @@ def check_payload(
         return Draft(head, 0, options, suppression)
     mime.check_size_before_rendering(message, options.api)
     skeleton, growth = attachments.skeleton(message)
-    size = len(_raw_mime(skeleton, head, options, suppression)) + growth
+    message_id = make_msgid(domain=str(DNS_NAME))  # its length varies: the same one for both
+    size = len(_raw_mime(skeleton, head, options, suppression, message_id)) + growth
     mime.check_size(size, options.api)
-    return Draft(head, size, options, suppression)
+    return Draft(head, size, options, suppression, message_id)
 
 
 def _head(
@@ -156,7 +162,11 @@ def _head(
 
 
 def _raw_mime(
-    message: EmailMessage, head: EmailPayload, options: SendOptions, suppression: Suppression
+    message: EmailMessage,
+    head: EmailPayload,
+    options: SendOptions,
+    suppression: Suppression,
+    message_id: str | None = None,
 ) -> bytes:
     """The raw MIME of ``message`` for ``head``: rendered, DKIM-signed, its size checked."""
     to_header: list[str] | None = None
@@ -166,7 +176,11 @@ def _raw_mime(
         cc_header = [a for a in message.cc if a and suppression.allows(str(a))]
     mime.check_size_before_rendering(message, options.api)
     raw = mime.render_mime(
-        message, to=to_header, cc=cc_header, configuration_set=head.configuration_set
+        message,
+        to=to_header,
+        cc=cc_header,
+        configuration_set=head.configuration_set,
+        message_id=message_id,
     )
     if options.dkim_domain and options.dkim_key:
         raw = dkim.sign_message(
