@@ -49,7 +49,7 @@ __all__ = ["LOOKAHEAD", "Stop", "send_concurrently", "send_sequentially", "stop_
 logger = logging.getLogger(__name__)
 
 #: How many of the next messages the throttle may choose from (to fill a window).
-LOOKAHEAD = 16
+LOOKAHEAD = 32
 
 Sendable = tuple[EmailMessage, Draft]
 
