@@ -68,7 +68,7 @@ def build_payload(
     Raises :class:`~django_ses.exceptions.InvalidMessageError` (or
     :class:`~django_ses.exceptions.DKIMError`) when it cannot be sent.
     """
-    head = _head(message, recipients, options=options, envelope=envelope, suppression=suppression)
+    head = _head(message, recipients, options, (envelope, suppression))
     if head.template is not None or not head.recipients:
         return head
     return replace(head, raw=_raw_mime(message, head, options, suppression))
@@ -117,7 +117,7 @@ def check_payload(
     attachment as a small placeholder) and its size, plus the attachments'
     base64, checked against the limit; the rendered skeleton is not kept.
     """
-    head = _head(message, recipients, options=options, envelope=envelope, suppression=suppression)
+    head = _head(message, recipients, options, (envelope, suppression))
     if head.template is not None or not head.recipients:  # nothing to render
         return Draft(head, 0, options, suppression)
     mime.check_size_before_rendering(message, options.api)
@@ -131,12 +131,11 @@ def check_payload(
 def _head(
     message: EmailMessage,
     recipients: Sequence[mime.Recipient],
-    *,
     options: SendOptions,
-    envelope: Envelope,
-    suppression: Suppression,
+    envelope_and_suppression: tuple[Envelope, Suppression],
 ) -> EmailPayload:
     """The payload of ``message`` without its raw MIME (templated: the whole payload)."""
+    envelope, suppression = envelope_and_suppression
     if not recipients:
         raise InvalidMessageError("The message has no recipients (To, Cc or Bcc).")
     allowed, suppressed = suppression.split(recipients)
