@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.test import override_settings
 
@@ -111,3 +113,21 @@ def test_the_configuration_set_callable_is_called_once_for_check_and_render() ->
     assert calls == ["Your receipt"]
     assert payload.configuration_set == "receipts"
     assert b"X-SES-CONFIGURATION-SET: receipts" in payload.raw
+
+
+def test_the_checked_size_of_a_dkim_signed_message_is_exact() -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
+    with override_settings(DKIM_DOMAIN="example.com", DKIM_PRIVATE_KEY=pem):
+        opts = options()
+    message = with_attachment(30 * 1024)
+
+    draft = check(message, opts)
+    payload = draft.render(message)
+
+    assert payload.raw.startswith(b"DKIM-Signature:")
+    assert len(payload.raw) == draft.size
