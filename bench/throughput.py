@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Throughput, throttle accuracy and batch memory: ours and the peers, against a local SES stub.
 
-    python bench/throughput.py [--rounds 3] [--quick] [--only a,b,c,d]
+    python bench/throughput.py [--rounds 3] [--quick] [--only a,b,c,d] [--impls ours,...]
 
 The peers are those of bench/peers.py (django-ses 4.8.2 from PyPI and the
 latest django-anymail, each in its own virtualenv under bench/.venvs/, made
@@ -262,6 +262,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="smaller workloads, for a try")
     parser.add_argument("--only", default="a,b,c,d", help="workloads to run: a,b,c,d")
+    parser.add_argument(
+        "--impls", default="ours,django-ses,anymail", help="implementations to run (for a try)"
+    )
     args = parser.parse_args()
 
     impls = {
@@ -274,7 +277,11 @@ def main() -> None:
         f"Python {sys.version.split()[0]}, Django {django_release()}, "
         f"{time.strftime('%Y-%m-%d %H:%M %Z')}"
     )
+    chosen = set(args.impls.split(","))
     for impl in list(impls.values())[1:]:
+        if impl.name not in chosen:
+            impl.error = "not chosen (--impls)"
+            continue
         ensure_venv(impl)
         print(f"  {impl.name}: {impl.error or impl.python}")
     wanted = set(args.only.split(","))
@@ -286,7 +293,7 @@ def main() -> None:
             for scenario in items:
                 for name in scenario.impls:
                     impl = impls[name]
-                    if impl.python is None:
+                    if impl.python is None or name not in chosen:
                         continue
                     result = run_once(impl, scenario, stub)
                     if isinstance(result, str):

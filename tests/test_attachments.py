@@ -23,6 +23,7 @@ from django_ses.sending.attachments import (
     Placeholder,
     base64_size,
     minimum_size,
+    skeleton,
     splice,
     with_placeholders,
 )
@@ -162,3 +163,31 @@ def test_the_at_least_flag_survives_pickling():
 
     assert (error.size, error.limit, error.api, error.at_least) == (11, 10, "v1", True)
     assert "at least 11 bytes" in str(error)
+
+
+# ------------------------------------------------------------------ the skeleton of a message
+
+
+@pytest.mark.parametrize("length", [0, 10, 114, 115, 1000, 57 * 40, 100 * 1024 + 1, BIG])
+def test_the_skeleton_renders_smaller_by_exactly_its_growth(length):
+    message = make()
+    message.attach("data.bin", os.urandom(length), "application/octet-stream")
+    message.attach("notes.txt", "text " * 100, "text/plain")
+
+    copied, growth = skeleton(message)
+
+    rendered = render_mime(copied, message_id="<fixed@example.com>")
+    assert len(rendered) + growth == len(render_mime(message, message_id="<fixed@example.com>"))
+    assert len(rendered) < 2500  # the placeholder, not the attachment
+
+
+def test_the_skeleton_is_a_copy_and_leaves_the_message_as_it_was():
+    message = make()
+    content = os.urandom(5000)
+    message.attach("data.bin", content, "application/octet-stream")
+
+    copied, _ = skeleton(message)
+
+    assert message.attachments == [("data.bin", content, "application/octet-stream")]
+    assert copied.attachments[0][1] != content
+    assert (copied.subject, copied.to, copied.body) == (message.subject, message.to, message.body)

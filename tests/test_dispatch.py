@@ -10,6 +10,7 @@ at the server.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -23,8 +24,12 @@ from django_ses import SESBackend, signals
 from django_ses.exceptions import (
     BatchAbortedError,
     DailyQuotaExceededError,
+    InvalidMessageError,
     MessageRejectedError,
+    MessageTooLargeError,
 )
+from django_ses.sending.attachments import base64_size
+from django_ses.sending.mime import SIZE_LIMITS
 from django_ses.sending.quota import clear_quota_cache
 from django_ses.sending.throttle import reset_rate_limiters
 from tests.aws import LocalAWS
@@ -262,3 +267,84 @@ def test_a_pool_size_in_aws_ses_config_wins(aws: LocalAWS) -> None:
         assert connection.connection.meta.config.max_pool_connections == 3
     finally:
         connection.close()
+
+
+# ---------------------------------------------- rendered one window at a time (memory)
+
+
+class Observed(EmailMessage):
+    """An email whose every rendering notes how many send calls the local SES had received."""
+
+    aws: LocalAWS
+    renderings: list[tuple[str, int]]
+
+    def message(self, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        self.renderings.append((self.subject, len(self.aws.calls("ses", "SendRawEmail"))))
+        return super().message(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def observed_batch(aws: LocalAWS, count: int) -> tuple[list[EmailMessage], list[tuple[str, int]]]:
+    renderings: list[tuple[str, int]] = []
+    messages: list[EmailMessage] = []
+    for i in range(count):
+        message = Observed(f"Message {i}", f"Body {i}", "sender@example.com", [f"u{i}@example.net"])
+        message.attach("receipt.bin", os.urandom(2000), "application/octet-stream")
+        message.aws, message.renderings = aws, renderings
+        messages.append(message)
+    return messages, renderings
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_the_batch_is_checked_whole_before_the_first_call_then_rendered_call_by_call(
+    aws: LocalAWS, ses_identity: str, concurrency: int
+) -> None:
+    aws.slow("ses", "SendRawEmail", 0.01)
+    messages, renderings = observed_batch(aws, 40)
+
+    sent = backend(concurrency=concurrency).send_messages(messages)
+
+    assert sent == 40
+    assert_each_status_is_its_own(aws, messages)
+    # Each message is rendered twice: its skeleton, checked before any call reached
+    # the server, then in full for its own call.
+    check, send = renderings[:40], renderings[40:]
+    assert [subject for subject, _ in check] == [m.subject for m in messages]
+    assert all(received == 0 for _, received in check)
+    assert sorted(subject for subject, _ in send) == sorted(m.subject for m in messages)
+    # When a message is rendered for sending, all but the calls in flight have reached
+    # the server: never more rendered messages waiting than calls in flight.
+    for rendered, (_, received) in enumerate(send, start=1):
+        assert rendered - received <= concurrency
+
+
+def test_a_message_that_cannot_be_encoded_late_in_a_batch_raises_before_any_call(
+    aws: LocalAWS, ses_identity: str
+) -> None:
+    messages, _ = observed_batch(aws, 300)
+    messages[290].encoding = "no-such-charset"  # only rendering finds it out
+
+    with pytest.raises(InvalidMessageError, match="cannot be encoded"):
+        backend(concurrency=8).send_messages(messages)
+
+    assert aws.calls("ses", "SendRawEmail") == []
+    assert isinstance(messages[290].ses_status.error, InvalidMessageError)
+    others = messages[:290] + messages[291:]
+    assert all(isinstance(m.ses_status.error, BatchAbortedError) for m in others)
+
+
+def test_a_message_too_large_late_in_a_batch_raises_before_any_call(
+    aws: LocalAWS, ses_identity: str
+) -> None:
+    messages, _ = observed_batch(aws, 50)
+    # Under the limit by its attachment alone, over it with its headers and body.
+    size = (SIZE_LIMITS["v1"] // 4) * 3
+    while base64_size(size) > SIZE_LIMITS["v1"] - 100:
+        size -= 57
+    messages[45].attachments = [("big.bin", bytes(size), "application/octet-stream")]
+
+    with pytest.raises(MessageTooLargeError) as info:
+        backend(concurrency=8).send_messages(messages)
+
+    assert not info.value.at_least
+    assert aws.calls("ses", "SendRawEmail") == []
+    assert messages[45].ses_status.status == "failed"

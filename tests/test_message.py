@@ -196,15 +196,15 @@ def test_merge_tags_names_the_origin_of_a_bad_tag():
 
 
 def test_check_size_allows_exactly_the_limit_and_rejects_one_byte_more():
-    check_size(b"x" * SIZE_LIMITS["v1"], "v1")
+    check_size(SIZE_LIMITS["v1"], "v1")
 
     with pytest.raises(MessageTooLargeError, match="10485761 bytes"):
-        check_size(b"x" * (SIZE_LIMITS["v1"] + 1), "v1")
+        check_size(SIZE_LIMITS["v1"] + 1, "v1")
 
 
 def test_v2_allows_40_mb():
     assert SIZE_LIMITS["v2"] == 40 * 1024 * 1024
-    check_size(b"x" * (SIZE_LIMITS["v1"] + 1), "v2")
+    check_size(SIZE_LIMITS["v1"] + 1, "v2")
 
 
 def test_chunk_recipients_splits_into_groups_of_fifty_keeping_order():

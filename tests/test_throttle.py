@@ -35,6 +35,7 @@ from django_ses.sending.quota import (
 )
 from django_ses.sending.throttle import (
     JITTER_MARGIN,
+    LOOK_AHEAD_RATE,
     WINDOW,
     CacheRateLimiter,
     LocalRateLimiter,
@@ -248,6 +249,95 @@ def test_pick_send_takes_the_largest_send_that_fits_the_window_now() -> None:
     index, start, _ = pick_send(schedule, now=0.0, counts=[5, 2, 3, 1], rate=20)
 
     assert (index, start) == (2, 0.0)  # 17 + 3 fills the window; 5 would have to wait
+
+
+def after_single_sends(count: int, rate: float) -> tuple[Schedule, float]:
+    """A window crowded with ``count`` single-recipient sends (the traffic before a batch)."""
+    schedule, start = Schedule(), 0.0
+    for _ in range(count):
+        start, schedule = plan_send(schedule, now=start, count=1, rate=rate)
+    return schedule, start
+
+
+Booked = tuple[list[tuple[float, int]], Schedule]
+
+
+def greedy_all(schedule: Schedule, now: float, counts: Sequence[int], rate: float) -> Booked:
+    """The greedy rule alone: always the send that can start first (the largest on a tie)."""
+    waiting, out = list(counts), []
+    while waiting:
+        plans = [(plan_send(schedule, now=now, count=c, rate=rate), c) for c in waiting]
+        (start, schedule), count = min(plans, key=lambda p: (round(p[0][0], 9), -p[1]))
+        waiting.remove(count)
+        out.append((start, count))
+        now = start
+    return out, schedule
+
+
+def picked_all(schedule: Schedule, now: float, counts: Sequence[int], rate: float) -> Booked:
+    """As a concurrent batch books: pick_send over the next 32 waiting."""
+    waiting, out = list(counts), []
+    while waiting:
+        index, now, schedule = pick_send(schedule, now=now, counts=waiting[:32], rate=rate)
+        out.append((now, waiting.pop(index)))
+    return out, schedule
+
+
+def utilisation(sent: Sequence[tuple[float, int]], rate: float) -> float:
+    """Recipients per second between the first and the last start, over the rate."""
+    return (sum(c for _, c in sent) - sent[-1][1]) / (sent[-1][0] - sent[0][0]) / rate
+
+
+MIXED = [5, 3, 2, 5, 3, 1, 1, 3, 5, 1, 3, 2, 3, 3, 1, 5, 1, 2, 1, 4, 5, 4, 1, 1, 2]
+
+
+def test_after_single_sends_the_greedy_rule_leaves_the_large_messages_for_last() -> None:
+    # Why pick_send looks ahead: the gaps single sends leave take small messages
+    # first, and the 5-recipient ones then go one per window of 7.
+    schedule, now = after_single_sends(5, rate=7)
+
+    sent, _ = greedy_all(schedule, now, MIXED, rate=7)
+
+    assert [c for _, c in sent[-5:]] == [5] * 5
+    assert utilisation(sent, 7) < 0.8
+
+
+def test_looking_ahead_a_mixed_batch_at_a_low_rate_uses_95_percent_of_it() -> None:
+    schedule, now = after_single_sends(5, rate=7)
+
+    sent, _ = picked_all(schedule, now, MIXED, rate=7)
+
+    assert sorted(c for _, c in sent) == sorted(MIXED)
+    assert sent[0][1] == 5  # room for a large message first, while small ones remain
+    assert utilisation(sent, 7) >= 0.95
+    assert most_in_any_window([*schedule.recent, *sent], WINDOW) <= 7
+
+
+@pytest.mark.parametrize("rate", [5, 7, 10, 14, 30, 64])
+@pytest.mark.parametrize("warm", [0, 5])
+def test_looking_ahead_never_overfills_a_window_nor_ends_later_than_the_greedy_rule(
+    rate: float, warm: int
+) -> None:
+    rng = random.Random(f"look-ahead-{rate}-{warm}")
+    counts = [rng.choice([1, 2, 3, 4, 5]) for _ in range(30)]  # all within its horizon
+    schedule, now = after_single_sends(warm, rate)
+
+    sent, picked = picked_all(schedule, now, counts, rate)
+    _, greedy = greedy_all(schedule, now, counts, rate)
+
+    assert most_in_any_window([*schedule.recent, *sent], WINDOW) <= rate
+    # Through (the spacing after the last send ends) no later than by the greedy rule.
+    assert picked.next_start <= greedy.next_start + 1e-9
+
+
+def test_above_the_look_ahead_rate_pick_send_is_the_greedy_rule() -> None:
+    rate = LOOK_AHEAD_RATE * 2
+    schedule, now = after_single_sends(int(rate) - 3, rate)
+    counts = [1, 5, 3, 2, 3]
+
+    index, start, _ = pick_send(schedule, now=now, counts=counts, rate=rate)
+
+    assert (index, start) == (2, plan_send(schedule, now=now, count=3, rate=rate)[0])
 
 
 def test_a_refunded_booking_frees_its_room_and_its_spacing() -> None:

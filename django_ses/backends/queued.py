@@ -112,8 +112,9 @@ class QueuedSESBackend(SESBackend):
             fail_silently=self.fail_silently,
             suppression_list=self.suppression_list_check(),
         )
-        for index, (message, payload) in enumerate(sendable):
+        for index, (message, draft) in enumerate(sendable):
             try:
+                payload = draft.render(message)  # one rendered message alive at a time
                 result = task.enqueue(self._queued_email(message, payload).to_payload())
             except Exception as error:
                 yield failed(message, error)
@@ -125,8 +126,8 @@ class QueuedSESBackend(SESBackend):
                 return
             status = SESStatus(
                 QUEUED,
-                suppressed_recipients=payload.suppressed,
-                suppression_list_recipients=payload.on_suppression_list,
+                suppressed_recipients=draft.head.suppressed,
+                suppression_list_recipients=draft.head.on_suppression_list,
             )
             yield Outcome(message, status, task_result=result)
 

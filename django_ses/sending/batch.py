@@ -1,10 +1,13 @@
-"""One ``send_messages()`` call: every message prepared before any is sent, then sent.
+"""One ``send_messages()`` call: every message checked before any is sent, then sent.
 
 :func:`prepare_batch` is a generator: it yields the :class:`~django_ses.sending.result.Outcome`
 of every message that will not be sent (invalid, or every recipient
-suppressed) and returns the ``(message, payload)`` pairs to send. Without
+suppressed) and returns the ``(message, draft)`` pairs to send. Without
 ``fail_silently``, an invalid message makes it yield a failed outcome for every
 message and then raise that message's error, so nothing of the batch is sent.
+The check keeps no rendered MIME (:func:`~django_ses.sending.payload.check_payload`):
+each message is rendered when its call comes (:meth:`~django_ses.sending.payload.Draft.render`),
+so a batch holds at most as many rendered messages as it has calls in flight.
 
 :func:`send_batch` runs the whole call for :class:`~django_ses.SESBackend`:
 it yields each message's outcome as it is settled, and raises (after the
@@ -21,7 +24,7 @@ from django.core.mail import EmailMessage
 from django_ses.exceptions import InvalidMessageError, SESError
 from django_ses.sending import dispatch, mime
 from django_ses.sending.options import SendOptions
-from django_ses.sending.payload import EmailPayload, build_payload
+from django_ses.sending.payload import Draft, check_payload
 from django_ses.sending.result import Outcome, aborted, failed, forget_previous_result
 from django_ses.sending.sender import Sender
 from django_ses.sending.status import SUPPRESSED, SESStatus
@@ -32,10 +35,10 @@ __all__ = ["Sendable", "prepare_batch", "send_batch"]
 
 logger = logging.getLogger(__name__)
 
-#: A message and its payload, ready to send.
-Sendable = tuple[EmailMessage, EmailPayload]
-#: A message and its payload, or the reason it cannot be sent.
-_Prepared = tuple[EmailMessage, EmailPayload | BaseException]
+#: A message and its draft, checked for sending.
+Sendable = tuple[EmailMessage, Draft]
+#: A message and its draft, or the reason it cannot be sent.
+_Prepared = tuple[EmailMessage, Draft | BaseException]
 
 
 def prepare_batch(
@@ -68,11 +71,11 @@ def prepare_batch(
         if isinstance(item, BaseException):
             logger.warning("django_ses: message not sent: %s", item)
             yield failed(message, item)
-        elif not item.recipients:
+        elif not item.head.recipients:
             status = SESStatus(
                 SUPPRESSED,
-                suppressed_recipients=item.suppressed,
-                suppression_list_recipients=item.on_suppression_list,
+                suppressed_recipients=item.head.suppressed,
+                suppression_list_recipients=item.head.on_suppression_list,
             )
             yield Outcome(message, status)
         else:
@@ -119,13 +122,13 @@ def _prepare_all(
             prepared.append((message, group))
             continue
         try:
-            payload = build_payload(
+            draft = check_payload(
                 message, group, options=options, envelope=envelope, suppression=suppression
             )
         except (InvalidMessageError, ValueError) as error:
             prepared.append((message, error))
         else:
-            prepared.append((message, payload))
+            prepared.append((message, draft))
     return prepared
 
 

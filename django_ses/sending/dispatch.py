@@ -1,8 +1,13 @@
-"""The prepared messages of one ``send_messages()`` call, sent one after another or at once.
+"""The checked messages of one ``send_messages()`` call, sent one after another or at once.
 
 :func:`send_sequentially` sends in order; :func:`send_concurrently` keeps up
 to ``concurrency`` messages in flight on a thread pool that shares the
-sender's boto3 client (boto3 clients are thread-safe). Both yield each
+sender's boto3 client (boto3 clients are thread-safe). Each message is
+rendered (:meth:`~django_ses.sending.payload.Draft.render`) when its call
+comes, by the thread that makes the call, and freed when the call returns:
+a batch never holds more rendered messages than calls in flight, however
+long it is. A message that fails to render then (it passed the batch's
+check, so this is not expected) fails with that error. Both yield each
 message's :class:`~django_ses.sending.result.Outcome` in the calling thread,
 so ``message.ses_status`` is written and ``message_sent`` fired there, and
 both follow the same rule (:func:`stop_rule`) for an error:
@@ -35,7 +40,7 @@ from dataclasses import dataclass
 from django.core.mail import EmailMessage
 
 from django_ses.exceptions import SESError
-from django_ses.sending.payload import EmailPayload
+from django_ses.sending.payload import Draft
 from django_ses.sending.result import Outcome, aborted, failed
 from django_ses.sending.sender import Sender
 
@@ -44,9 +49,9 @@ __all__ = ["LOOKAHEAD", "Stop", "send_concurrently", "send_sequentially", "stop_
 logger = logging.getLogger(__name__)
 
 #: How many of the next messages the throttle may choose from (to fill a window).
-LOOKAHEAD = 16
+LOOKAHEAD = 32
 
-Sendable = tuple[EmailMessage, EmailPayload]
+Sendable = tuple[EmailMessage, Draft]
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,8 @@ def send_sequentially(
     sendable: list[Sendable], sender: Sender, *, fail_silently: bool
 ) -> Iterator[Outcome]:
     """Send one message after the other, in order."""
-    for index, (message, payload) in enumerate(sendable):
-        outcome = sender.send(message, payload)
+    for index, (message, draft) in enumerate(sendable):
+        outcome = _render_and_send(sender, message, draft)
         yield outcome
         stop = stop_rule(_stopping_error(outcome), fail_silently=fail_silently)
         if stop is not None:
@@ -117,14 +122,14 @@ def send_concurrently(
             while running or (pending and stop is None):
                 while pending and stop is None and len(running) < workers:
                     try:
-                        index, booked = sender.book([p for _, p in pending[:LOOKAHEAD]])
+                        index, booked = sender.book([d.head for _, d in pending[:LOOKAHEAD]])
                     except SESError as error:  # the wait for the rate is too long
                         message, _ = pending.pop(0)
                         yield failed(message, error)
                         stop = stop_rule(error, fail_silently=fail_silently)
                         continue
-                    message, payload = pending.pop(index)
-                    future = pool.submit(_send_one, sender, message, payload, booked, halted)
+                    message, draft = pending.pop(index)
+                    future = pool.submit(_send_one, sender, message, draft, booked, halted)
                     running[future] = message
                 if not running:
                     break
@@ -147,18 +152,36 @@ def send_concurrently(
         yield from _finish(stop, pending)
 
 
+def _render_and_send(sender: Sender, message: EmailMessage, draft: Draft) -> Outcome:
+    """Render ``message`` and send it; its rendered MIME is freed on return."""
+    try:
+        payload = draft.render(message)
+    except Exception as error:
+        return failed(message, error)
+    return sender.send(message, payload)
+
+
 def _send_one(
     sender: Sender,
     message: EmailMessage,
-    payload: EmailPayload,
+    draft: Draft,
     booked: float | None,
     halted: threading.Event,
 ) -> Outcome | None:
-    """A worker: wait for the booked start, then send; ``None`` if the batch stopped meanwhile."""
+    """A worker: render, wait for the booked start, then send; ``None`` if the batch
+    stopped meanwhile."""
     try:
+        if halted.is_set():
+            sender.refund(booked, draft.head)
+            return None
+        try:
+            payload = draft.render(message)
+        except Exception as error:
+            sender.refund(booked, draft.head)
+            return failed(message, error)
         sender.wait(booked)
         if halted.is_set():
-            sender.refund(booked, payload)
+            sender.refund(booked, draft.head)
             return None
         return sender.send(message, payload, booked=booked)
     except BaseException as error:  # never lose an outcome to a worker thread

@@ -208,6 +208,7 @@ def render_mime(
     to: Sequence[str] | None = None,
     cc: Sequence[str] | None = None,
     configuration_set: str | None = None,
+    message_id: str | None = None,
 ) -> bytes:
     """The raw MIME of ``message`` as SES must receive it, with CRLF line endings.
 
@@ -216,6 +217,10 @@ def render_mime(
     ``X-SES-CONFIGURATION-SET`` header is ``configuration_set`` alone: any
     spelling of it in ``extra_headers`` is replaced, so the MIME and the API
     parameter never disagree. The ``message`` itself is not modified.
+
+    ``message_id`` is the ``Message-ID`` written when ``extra_headers`` has
+    none (Django makes up one otherwise): the check of a batch and the
+    rendering for its send then write the same, and agree on the size.
 
     ``MIME-Version``, ``Content-Type`` and ``Content-Transfer-Encoding`` in
     ``extra_headers`` replace the ones Django writes (a text body is encoded
@@ -231,6 +236,8 @@ def render_mime(
         raise InvalidMessageError(f"Invalid value for header 'Subject': it {problem}.")
     clone = copy.copy(message)
     clone.extra_headers, replacing = sendable_headers(message, configuration_set)
+    if message_id is not None and "message-id" not in {str(n).lower() for n in clone.extra_headers}:
+        clone.extra_headers["Message-ID"] = message_id
     prepare_body(clone, replacing.get("Content-Type"))
     if to is not None:
         clone.to = list(to)
@@ -263,11 +270,12 @@ def render_mime(
     return raw
 
 
-def check_size(raw: bytes, api: Api) -> None:
-    """Raise :class:`MessageTooLargeError` when ``raw`` is over the API's limit."""
+def check_size(size: int, api: Api) -> None:
+    """Raise :class:`MessageTooLargeError` when a raw message of ``size`` bytes is over
+    the API's limit."""
     limit = SIZE_LIMITS[api]
-    if len(raw) > limit:
-        raise MessageTooLargeError(len(raw), limit, api)
+    if size > limit:
+        raise MessageTooLargeError(size, limit, api)
 
 
 def check_size_before_rendering(message: EmailMessage, api: Api) -> None:

@@ -4,23 +4,40 @@
 filtered through the blacklist, sender, configuration set, tags, raw MIME,
 DKIM signature, size check. The sender (:mod:`django_ses.sending.sender`)
 and the queue (:mod:`django_ses.sending.queued_email`) take the result.
+
+:func:`check_payload` runs every check of :func:`build_payload` (the exact
+size included) on the message's skeleton (:func:`~django_ses.sending.attachments.skeleton`:
+its binary attachments stand in as small placeholders) and keeps no MIME: its
+:class:`Draft` knows the recipients and renders the message when it is its
+turn (:meth:`Draft.render`). A batch is checked whole before anything is
+sent, and rendered one window at a time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from email.utils import make_msgid
 
 from django.core.mail import EmailMessage
+from django.core.mail.utils import DNS_NAME
 
 from django_ses.exceptions import InvalidMessageError, MessageTooLargeError
-from django_ses.sending import dkim, list_management, mime, request, template, unsubscribe
+from django_ses.sending import (
+    attachments,
+    dkim,
+    list_management,
+    mime,
+    request,
+    template,
+    unsubscribe,
+)
 from django_ses.sending.options import SendOptions
 from django_ses.sending.request import Envelope
 from django_ses.sending.suppression import Suppression
 from django_ses.sending.template import TemplateSpec
 
-__all__ = ["EmailPayload", "build_payload"]
+__all__ = ["Draft", "EmailPayload", "build_payload", "check_payload"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +97,90 @@ def build_payload(
     Raises :class:`~django_ses.exceptions.InvalidMessageError` (or
     :class:`~django_ses.exceptions.DKIMError`) when it cannot be sent.
     """
+    head, headers = _head(message, recipients, options, (envelope, suppression))
+    if head.template is not None or not head.recipients:
+        return head
+    payload = _render(message, head, options, suppression, headers)
+    mime.check_size(_size(payload), options.api)
+    return payload
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A message checked for sending but not rendered (see :func:`check_payload`).
+
+    ``head`` is its payload without the raw MIME (a templated message, or one
+    whose recipients were all suppressed, has none: ``head`` is then the
+    payload itself); ``size`` is the exact size of the largest raw MIME a call
+    sends for it, with ``message_id`` as its ``Message-ID`` (unless the
+    message sets one); ``unsubscribe_headers`` are its recipients' own
+    unsubscribe headers, if it asked for them.
+    """
+
+    head: EmailPayload
+    size: int
+    options: SendOptions
+    suppression: Suppression
+    message_id: str | None = None
+    unsubscribe_headers: Mapping[str, unsubscribe.HeaderPairs] = field(default_factory=dict)
+
+    def render(self, message: EmailMessage) -> EmailPayload:
+        """The payload of ``message`` (the one this draft was checked from), rendered now.
+
+        What the check computed (sender, configuration set, tags) is not
+        computed again: a ``AWS_SES_CONFIGURATION_SET`` callable is called once.
+        """
+        if self.head.template is not None or not self.head.recipients:
+            return self.head
+        payload = _render(
+            message,
+            self.head,
+            self.options,
+            self.suppression,
+            self.unsubscribe_headers,
+            self.message_id,
+        )
+        mime.check_size(_size(payload), self.options.api)
+        return payload
+
+
+def check_payload(
+    message: EmailMessage,
+    recipients: Sequence[mime.Recipient],
+    *,
+    options: SendOptions,
+    envelope: Envelope,
+    suppression: Suppression,
+) -> Draft:
+    """Check ``message`` as :func:`build_payload` would, without rendering it in full.
+
+    Raises what :func:`build_payload` raises for it. The message's skeleton is
+    rendered (every header and part, DKIM signature and per-recipient header
+    lines included, each binary attachment as a small placeholder) and its
+    size, plus the attachments' base64, checked against the limit; the
+    rendered skeleton is not kept.
+    """
+    head, headers = _head(message, recipients, options, (envelope, suppression))
+    if head.template is not None or not head.recipients:  # nothing to render
+        return Draft(head, 0, options, suppression)
+    mime.check_size_before_rendering(message, options.api)
+    skeleton, growth = attachments.skeleton(message)
+    message_id = make_msgid(domain=str(DNS_NAME))  # its length varies: the same one for both
+    rendered = _render(skeleton, head, options, suppression, headers, message_id)
+    size = _size(rendered) + growth
+    mime.check_size(size, options.api)
+    return Draft(head, size, options, suppression, message_id, headers)
+
+
+def _head(
+    message: EmailMessage,
+    recipients: Sequence[mime.Recipient],
+    options: SendOptions,
+    envelope_and_suppression: tuple[Envelope, Suppression],
+) -> tuple[EmailPayload, dict[str, unsubscribe.HeaderPairs]]:
+    """The payload of ``message`` without its raw MIME (templated: the whole payload),
+    and each recipient's unsubscribe headers for the raw MIME, if it asks for them."""
+    envelope, suppression = envelope_and_suppression
     if not recipients:
         raise InvalidMessageError("The message has no recipients (To, Cc or Bcc).")
     allowed, suppressed = suppression.split(recipients)
@@ -87,49 +188,67 @@ def build_payload(
     spec = template.template_spec(message, allowed)
     if spec is not None:
         _check_templated(spec, options, len(recipients))
-    to_header: list[str] | None = None
-    cc_header: list[str] | None = None
-    if suppressed:
-        to_header = [a for a in message.to if a and suppression.allows(str(a))]
-        cc_header = [a for a in message.cc if a and suppression.allows(str(a))]
     if not allowed:
-        return EmailPayload(
+        empty = EmailPayload(
             raw=b"",
             recipients=(),
             envelope=envelope,
             suppressed=suppressed,
             on_suppression_list=listed,
         )
+        return empty, {}
     sender = mime.encode_address(
         str(options.from_email or message.from_email),
         field="AWS_SES_FROM_EMAIL" if options.from_email else "from address",
     )
-    configuration_set = _configuration_set(message, options)
-    tags = request.merge_tags(options.default_tags, getattr(message, "ses_tags", None))
     managed = list_management.list_management_options(
         message, options.list_management, api=options.api
     )
     unsubscribe_headers = _unsubscribe_headers(message, allowed, managed)
-    if spec is not None:
-        if unsubscribe_headers:
-            unsubscribe.refuse_copies(message)
-            spec = unsubscribe.personalise_template(spec, unsubscribe_headers)
-        return EmailPayload(
-            raw=b"",
-            recipients=tuple(allowed),
-            sender=sender,
-            envelope=envelope,
-            configuration_set=configuration_set,
-            tags=tags,
-            suppressed=suppressed,
-            on_suppression_list=listed,
-            template=spec,
-            list_management=managed,
-        )
+    if spec is not None and unsubscribe_headers:
+        unsubscribe.refuse_copies(message)
+        spec = unsubscribe.personalise_template(spec, unsubscribe_headers)
+        unsubscribe_headers = {}  # carried by the template's entries
+    head = EmailPayload(
+        raw=b"",
+        recipients=tuple(allowed),
+        sender=sender,
+        envelope=envelope,
+        configuration_set=_configuration_set(message, options),
+        tags=request.merge_tags(options.default_tags, getattr(message, "ses_tags", None)),
+        suppressed=suppressed,
+        on_suppression_list=listed,
+        template=spec,
+        list_management=managed,
+    )
+    return head, unsubscribe_headers
+
+
+def _render(
+    message: EmailMessage,
+    head: EmailPayload,
+    options: SendOptions,
+    suppression: Suppression,
+    unsubscribe_headers: Mapping[str, unsubscribe.HeaderPairs],
+    message_id: str | None = None,
+) -> EmailPayload:
+    """``head`` with the raw MIME of ``message``: rendered and DKIM-signed, with each
+    recipient's own header lines in front of it when it has some."""
+    to_header: list[str] | None = None
+    cc_header: list[str] | None = None
+    if head.suppressed:
+        to_header = [a for a in message.to if a and suppression.allows(str(a))]
+        cc_header = [a for a in message.cc if a and suppression.allows(str(a))]
     mime.check_size_before_rendering(message, options.api)
-    raw = mime.render_mime(message, to=to_header, cc=cc_header, configuration_set=configuration_set)
+    raw = mime.render_mime(
+        message,
+        to=to_header,
+        cc=cc_header,
+        configuration_set=head.configuration_set,
+        message_id=message_id,
+    )
     prefixes: dict[str, bytes] = {}
-    if unsubscribe_headers:
+    if unsubscribe_headers:  # each copy is signed, not the shared part
         prefixes = unsubscribe.raw_prefixes(
             raw, unsubscribe_headers, sign=unsubscribe.dkim_signer(options)
         )
@@ -141,19 +260,12 @@ def build_payload(
             selector=options.dkim_selector,
             headers=options.dkim_headers,
         )
-    mime.check_size(raw + max(prefixes.values(), key=len, default=b""), options.api)
-    return EmailPayload(
-        raw=raw,
-        recipients=tuple(allowed),
-        sender=sender,
-        envelope=envelope,
-        configuration_set=configuration_set,
-        tags=tags,
-        suppressed=suppressed,
-        on_suppression_list=listed,
-        list_management=managed,
-        raw_prefixes=prefixes,
-    )
+    return replace(head, raw=raw, raw_prefixes=prefixes)
+
+
+def _size(payload: EmailPayload) -> int:
+    """The size of the largest raw MIME a call sends for ``payload``."""
+    return len(payload.raw) + max(map(len, payload.raw_prefixes.values()), default=0)
 
 
 def _unsubscribe_headers(

@@ -37,20 +37,24 @@ long-run rate stays under ``r``.
 A batch sent concurrently books with :func:`pick_send`: of the next messages
 waiting, the one that can start first (the largest of those that can start
 at once), so a window that cannot take a 5-recipient message is filled with
-smaller ones. A booking whose call SES did not accept (a rejection, a refused
-connection) is given back with :func:`refund_send`.
+smaller ones; at low rates it looks ahead over the waiting messages and
+picks the one after which all of them are sent soonest. A booking whose
+call SES did not accept (a rejection, a refused connection) is given back
+with :func:`refund_send`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
     "CATCH_UP",
     "JITTER_MARGIN",
+    "LOOK_AHEAD_RATE",
     "WINDOW",
     "Schedule",
     "pick_send",
@@ -129,19 +133,70 @@ def pick_send(
 ) -> tuple[int, float, Schedule]:
     """Choose one of several waiting sends: its index in ``counts``, its start, the schedule.
 
-    Pure: the send that can start first, the largest of those that start
-    together, the first of those of the same size.
+    Pure. The waiting sends are those of one concurrent batch, whose order is
+    not promised, so the choice packs the windows:
+
+    * the **greedy rule**: the send that can start first, the largest of those
+      that start together, the first waiting of those of the same size;
+    * at rates up to :data:`LOOK_AHEAD_RATE`, where whole messages fill a
+      window unevenly, it **looks ahead**: each size waiting is tried first,
+      the others following by the greedy rule, and the choice is the size
+      whose sequence is through soonest (the end of the spacing of its last
+      send; the larger on a tie, the first waiting of that size). A window
+      crowded with single-recipient sends may so leave room for a large
+      message now, rather than keep its small gaps filled with small ones
+      until only large messages are left, each of which would then leave
+      most of a window unused.
     """
     if not counts:
         raise ValueError("pick_send needs at least one send to choose from.")
-    best: tuple[tuple[float, int, int], float, Schedule] | None = None
+    first_of: dict[int, int] = {}
     for index, count in enumerate(counts):
+        first_of.setdefault(count, index)
+    if len(first_of) == 1 or rate > LOOK_AHEAD_RATE:
+        count, start, planned = _greedy(schedule, now, first_of, rate)
+        return first_of[count], start, planned
+    waiting = Counter(counts)
+    best: tuple[tuple[float, int], int, float, Schedule] | None = None
+    for count, index in first_of.items():
         start, planned = plan_send(schedule, now=now, count=count, rate=rate)
-        key = (round(start, 9), -count, index)
+        waiting[count] -= 1
+        through = _through(planned, start, waiting, rate)
+        waiting[count] += 1
+        key = (round(through, 9), -count)
+        if best is None or key < best[0]:
+            best = (key, index, start, planned)
+    assert best is not None
+    return best[1], best[2], best[3]
+
+
+#: The highest rate (recipients per second) at which :func:`pick_send` looks ahead.
+LOOK_AHEAD_RATE = 64.0
+
+
+def _greedy(
+    schedule: Schedule, now: float, sizes: Iterable[int], rate: float
+) -> tuple[int, float, Schedule]:
+    """The size that can start first (the largest of those that start together)."""
+    best: tuple[tuple[float, int], float, Schedule] | None = None
+    for count in sizes:
+        start, planned = plan_send(schedule, now=now, count=count, rate=rate)
+        key = (round(start, 9), -count)
         if best is None or key < best[0]:
             best = (key, start, planned)
     assert best is not None
-    return best[0][2], best[1], best[2]
+    return -best[0][1], best[1], best[2]
+
+
+def _through(schedule: Schedule, now: float, waiting: Counter[int], rate: float) -> float:
+    """When ``waiting`` (sizes and how many of each), sent by the greedy rule, is through:
+    the next start the schedule allows after the last of them."""
+    left = +waiting
+    while left:
+        count, now, schedule = _greedy(schedule, now, left, rate)
+        left[count] -= 1
+        left = +left
+    return schedule.next_start
 
 
 def refund_send(schedule: Schedule, *, start: float, count: int, rate: float) -> Schedule:

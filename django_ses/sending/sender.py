@@ -77,6 +77,9 @@ class Sender:
     def book(self, payloads: Sequence[EmailPayload]) -> tuple[int, float | None]:
         """Book the first call of one of ``payloads``; return its index and booked start.
 
+        Only their recipients are read (a :class:`~django_ses.sending.payload.Draft`'s
+        ``head`` will do).
+
         The one that can go first (:func:`~django_ses.sending.throttle.pick_send`);
         unthrottled, the first one, with no booking (``None``). Raises
         :class:`~django_ses.exceptions.ThrottleWaitTooLongError` when it would

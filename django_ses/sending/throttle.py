@@ -44,6 +44,7 @@ from django_ses.exceptions import ThrottleWaitTooLongError
 from django_ses.sending.schedule import (
     CATCH_UP,
     JITTER_MARGIN,
+    LOOK_AHEAD_RATE,
     WINDOW,
     Schedule,
     pick_send,
@@ -54,6 +55,7 @@ from django_ses.sending.schedule import (
 __all__ = [
     "CATCH_UP",
     "JITTER_MARGIN",
+    "LOOK_AHEAD_RATE",
     "WINDOW",
     "CacheRateLimiter",
     "LocalRateLimiter",

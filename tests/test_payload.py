@@ -1,0 +1,133 @@
+"""django_ses.sending.payload: a message checked whole without being rendered, then rendered.
+
+:func:`check_payload` refuses what :func:`build_payload` refuses, and knows the
+exact size of the raw MIME, from the message's skeleton (binary attachments
+as placeholders); :meth:`Draft.render` renders it later, to those bytes.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.test import override_settings
+
+from django_ses.exceptions import InvalidMessageError, MessageTooLargeError
+from django_ses.sending.attachments import base64_size
+from django_ses.sending.mime import SIZE_LIMITS, message_recipients
+from django_ses.sending.options import SendOptions
+from django_ses.sending.payload import build_payload, check_payload
+from django_ses.sending.suppression import Suppression
+
+
+def options(**keywords: object) -> SendOptions:
+    return SendOptions.resolve(keywords)
+
+
+def check(message: EmailMessage, opts: SendOptions | None = None):  # type: ignore[no-untyped-def]
+    opts = opts or options()
+    return check_payload(
+        message,
+        message_recipients(message),
+        options=opts,
+        envelope=opts.envelope(),
+        suppression=Suppression.lookup([], enabled=False),
+    )
+
+
+def with_attachment(size: int) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        "Your receipt", "Plain body\n" * 20, "shop@example.com", ["to@example.net"]
+    )
+    message.attach_alternative("<p>HTML body</p>" * 20, "text/html")
+    message.attach("receipt.bin", os.urandom(size), "application/octet-stream")
+    return message
+
+
+@pytest.mark.parametrize("size", [0, 100, 20 * 1024, 300 * 1024])
+def test_the_check_knows_the_exact_size_the_message_renders_to(size: int) -> None:
+    message = with_attachment(size)
+
+    draft = check(message)
+
+    assert not draft.head.raw  # nothing rendered is kept
+    assert len(draft.render(message).raw) == draft.size
+
+
+def test_the_rendered_message_is_what_build_payload_renders() -> None:
+    message = with_attachment(5000)
+    message.extra_headers["Message-ID"] = "<same@example.com>"
+    opts = options()
+
+    rendered = check(message, opts).render(message)
+    built = build_payload(
+        message,
+        message_recipients(message),
+        options=opts,
+        envelope=opts.envelope(),
+        suppression=Suppression.lookup([], enabled=False),
+    )
+
+    assert len(rendered.raw) == len(built.raw)
+    assert (rendered.recipients, rendered.sender) == (built.recipients, built.sender)
+
+
+def test_a_message_over_the_limit_only_with_its_body_is_refused_by_the_check() -> None:
+    # The attachment alone is under the v1 limit; with the rest of the message it is over.
+    attachment = (SIZE_LIMITS["v1"] // 4) * 3
+    while base64_size(attachment) > SIZE_LIMITS["v1"] - 200:
+        attachment -= 57
+    message = with_attachment(attachment)
+
+    with pytest.raises(MessageTooLargeError) as info:
+        check(message)
+
+    assert not info.value.at_least  # the exact size
+    assert info.value.size > SIZE_LIMITS["v1"]
+
+
+def test_a_message_the_email_package_cannot_encode_is_refused_by_the_check() -> None:
+    message = with_attachment(100)
+    message.encoding = "no-such-charset"
+
+    with pytest.raises(InvalidMessageError, match="cannot be encoded"):
+        check(message)
+
+
+def test_the_configuration_set_callable_is_called_once_for_check_and_render() -> None:
+    calls: list[str] = []
+
+    def configuration_set(message: EmailMessage, **_: object) -> str:
+        calls.append(message.subject)
+        return "receipts"
+
+    with override_settings(AWS_SES_CONFIGURATION_SET=configuration_set):
+        opts = options()
+    message = with_attachment(100)
+
+    payload = check(message, opts).render(message)
+
+    assert calls == ["Your receipt"]
+    assert payload.configuration_set == "receipts"
+    assert b"X-SES-CONFIGURATION-SET: receipts" in payload.raw
+
+
+def test_the_checked_size_of_a_dkim_signed_message_is_exact() -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
+    with override_settings(DKIM_DOMAIN="example.com", DKIM_PRIVATE_KEY=pem):
+        opts = options()
+    message = with_attachment(30 * 1024)
+
+    draft = check(message, opts)
+    payload = draft.render(message)
+
+    assert payload.raw.startswith(b"DKIM-Signature:")
+    assert len(payload.raw) == draft.size
