@@ -131,3 +131,30 @@ def test_the_checked_size_of_a_dkim_signed_message_is_exact() -> None:
 
     assert payload.raw.startswith(b"DKIM-Signature:")
     assert len(payload.raw) == draft.size
+
+
+@pytest.mark.parametrize("signed", [False, True], ids=["unsigned", "dkim"])
+def test_the_checked_size_counts_each_recipients_own_unsubscribe_lines(signed: bool) -> None:
+    dkim = {}
+    if signed:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        dkim = {
+            "DKIM_DOMAIN": "example.com",
+            "DKIM_PRIVATE_KEY": key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.TraditionalOpenSSL,
+                serialization.NoEncryption(),
+            ).decode(),
+        }
+    with override_settings(AWS_SES_UNSUBSCRIBE_BASE_URL="https://shop.example.com", **dkim):
+        opts = options()
+        message = with_attachment(20 * 1024)
+        message.to = ["ann@example.net", "bartholomew.longname@example.net"]
+        message.ses_unsubscribe = True  # type: ignore[attr-defined]
+
+        draft = check(message, opts)
+        payload = draft.render(message)
+
+    largest = max(len(payload.raw_for([r])) for r in payload.recipients)
+    assert len(payload.raw_prefixes) == 2  # one copy per recipient, each with its own lines
+    assert largest == draft.size
