@@ -237,3 +237,20 @@ def test_the_suppression_list_answers_a_plain_boto3_client(aws):
     with pytest.raises(botocore.exceptions.ClientError) as bad_reason:
         client.put_suppressed_destination(EmailAddress="d@example.com", Reason="SPAM")
     assert bad_reason.value.response["Error"]["Code"] == "BadRequestException"
+
+
+def test_a_client_that_resets_its_connection_prints_no_traceback(aws, capfd):
+    import socket
+    import struct
+    from urllib.parse import urlsplit
+
+    address = urlsplit(aws.url)
+    for _ in range(3):
+        client = socket.create_connection((address.hostname, address.port))
+        client.sendall(b"POST / HTTP/1.1\r\n")  # then hang up with a reset, mid-request
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.close()
+    time.sleep(0.3)
+
+    assert "Traceback" not in capfd.readouterr().err
+    assert v2(aws).get_account()["SendQuota"]["Max24HourSend"] > 0  # and it still answers

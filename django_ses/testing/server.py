@@ -20,6 +20,7 @@ import json
 import logging
 import socket
 import struct
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -42,6 +43,20 @@ logger = logging.getLogger(__name__)
 
 ACCOUNT_ID: str = DEFAULT_ACCOUNT_ID
 REGION = "us-east-1"
+
+
+class _FrontServer(ThreadingHTTPServer):
+    """The front's HTTP server: a client that hangs up is not an error worth a traceback."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):  # reset or broken pipe by the client
+            logger.debug("local SES: client %s hung up", client_address)
+            return
+        super().handle_error(request, client_address)
+
+
 _HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"}
 
 
@@ -66,7 +81,7 @@ class LocalSES:
         self._lock = threading.Lock()
         self._calls: list[Call] = []
         self._rules: list[_Rule] = []
-        self._front: ThreadingHTTPServer | None = None
+        self._front: _FrontServer | None = None
         self.ses = SESAccount(ACCOUNT_ID, quota or Quota())
         self.moto_url = ""
         self.url = ""
@@ -78,8 +93,7 @@ class LocalSES:
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.moto_url = f"http://{host}:{port}"
-        self._front = ThreadingHTTPServer(("127.0.0.1", self._port), _make_handler(self))
-        self._front.daemon_threads = True
+        self._front = _FrontServer(("127.0.0.1", self._port), _make_handler(self))
         threading.Thread(target=self._front.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self._front.server_address[1]}"
         self.ses.start(self.url)
