@@ -83,10 +83,16 @@ class EmailPayload:
         One recipient per call when each gets a message of their own (list
         management, per-recipient headers of a raw message).
         """
+        return request.chunk_recipients(self.recipients, self._per_call())
+
+    @property
+    def first_call_size(self) -> int:
+        """How many recipients the first of :meth:`chunks` has (what the throttle books)."""
+        return min(len(self.recipients), self._per_call())
+
+    def _per_call(self) -> int:
         alone = self.list_management is not None or bool(self.raw_prefixes)
-        return request.chunk_recipients(
-            self.recipients, 1 if alone else request.MAX_DESTINATIONS_PER_CALL
-        )
+        return 1 if alone else request.MAX_DESTINATIONS_PER_CALL
 
     def raw_for(self, chunk: Sequence[mime.Recipient]) -> bytes:
         """The raw MIME the call for ``chunk`` sends (its recipient's own, if any)."""
