@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import email.header
+import re
 
 import pytest
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 
 from django_ses.exceptions import InvalidMessageError, MessageTooLargeError
 from django_ses.sending.mime import (
@@ -317,3 +318,21 @@ def test_render_mime_refuses_a_control_character_in_the_subject():
     message.subject = "Hello\x00world"
     with pytest.raises(InvalidMessageError, match=r"'Subject'.*control character"):
         render_mime(message)
+
+
+def test_each_multipart_part_gets_a_random_boundary_of_the_email_packages_form():
+    message = EmailMultiAlternatives("Hi", "plain", "from@example.com", ["to@example.com"])
+    message.attach_alternative("<p>html</p>", "text/html")
+    message.attach("a.bin", b"\x00" * 500, "application/octet-stream")
+
+    first, second = parse(render_mime(message)), parse(render_mime(message))
+
+    boundaries = [part.get_boundary() for part in first.walk() if part.is_multipart()]
+    assert len(boundaries) == 2  # mixed, then alternative
+    assert len(set(boundaries)) == 2
+    assert all(re.fullmatch(r"={15}[0-9a-f]{19}==", b) for b in boundaries)
+    again = [part.get_boundary() for part in second.walk() if part.is_multipart()]
+    assert set(again).isdisjoint(boundaries)
+    assert first.get_body(("html",)).get_content().strip() == "<p>html</p>"
+    (attachment,) = first.iter_attachments()
+    assert attachment.get_content() == b"\x00" * 500
