@@ -10,7 +10,8 @@ the stub of bench/ses_stub.py, which runs in this process with a per-request
 latency, a ``MaxSendRate`` and ``Throttling`` answers above it. Workloads:
 
 * (a) one batch of 500 messages (text + HTML + a 20 KB attachment), 1 and 3
-  recipients, at 0 and 50 ms latency; a budget of 100 messages per second
+  recipients, at 0 and 50 ms latency, ours on SES v1 ("ours") and v2
+  ("ours-v2"); a budget of 100 messages per second
   (``MaxSendRate`` = 200 x recipients, throttling at the default 0.5 for the
   backends that have it);
 * (b) 200 separate ``send_mail()`` calls, SES v1 and v2, no latency, no
@@ -88,6 +89,7 @@ def scenarios(quick: bool) -> list[Scenario]:
                     200.0 * recipients,
                     100.0 * recipients,
                     recipients=recipients,
+                    impls=("ours", "ours-v2", "django-ses", "anymail"),
                 )
             )
     for v2 in (False, True):
@@ -159,7 +161,7 @@ def run_once(impl: Implementation, scenario: Scenario, stub: SESStub) -> dict[st
     command = [
         impl.python,
         str(WORKER),
-        f"--impl={impl.name}",
+        f"--impl={'ours' if impl.requirement is None else impl.name}",
         f"--url={stub.url}",
         f"--workload={scenario.workload}",
         f"--messages={scenario.messages}",
@@ -169,7 +171,7 @@ def run_once(impl: Implementation, scenario: Scenario, stub: SESStub) -> dict[st
     ]
     if scenario.sizes:
         command.append(f"--sizes={scenario.sizes}")
-    if scenario.v2:
+    if scenario.v2 or impl.name == "ours-v2":
         command.append("--v2")
     try:
         done = subprocess.run(
@@ -239,9 +241,9 @@ def print_table(items: list[Scenario], impls: dict[str, Implementation], rounds:
                 continue
 
             def ratio(key: str, peer: str, scenario: Scenario = scenario, name: str = name) -> str:
-                if name != "ours" or not scenario.runs.get(peer):
+                if not name.startswith("ours") or not scenario.runs.get(peer):
                     return "-"
-                ours, theirs = med(scenario.runs["ours"], key), med(scenario.runs[peer], key)
+                ours, theirs = med(scenario.runs[name], key), med(scenario.runs[peer], key)
                 return f"{ours / theirs:.2f}" if ours and theirs else "-"
 
             print(
@@ -269,6 +271,7 @@ def main() -> None:
 
     impls = {
         "ours": Implementation("ours", "ours", None, python=sys.executable),
+        "ours-v2": Implementation("ours-v2", "ours", None, python=sys.executable),
         "django-ses": Implementation("django-ses", "django-ses", "django-ses==4.8.2"),
         "anymail": Implementation("anymail", "anymail", "django-anymail[amazon-ses]"),
     }
@@ -278,7 +281,8 @@ def main() -> None:
         f"{time.strftime('%Y-%m-%d %H:%M %Z')}"
     )
     chosen = set(args.impls.split(","))
-    for impl in list(impls.values())[1:]:
+    chosen |= {"ours-v2"} if "ours" in chosen else set()
+    for impl in list(impls.values())[2:]:
         if impl.name not in chosen:
             impl.error = "not chosen (--impls)"
             continue

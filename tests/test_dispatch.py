@@ -17,6 +17,8 @@ from collections.abc import Iterator
 
 import pytest
 from botocore.config import Config
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.mail import EmailMessage
 from django.test import override_settings
 
@@ -294,19 +296,30 @@ def observed_batch(aws: LocalAWS, count: int) -> tuple[list[EmailMessage], list[
     return messages, renderings
 
 
+def dkim_settings() -> dict[str, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    return {"DKIM_DOMAIN": "example.com", "DKIM_PRIVATE_KEY": pem.decode()}
+
+
 @pytest.mark.parametrize("concurrency", [1, 4])
-def test_the_batch_is_checked_whole_before_the_first_call_then_rendered_call_by_call(
+def test_a_signed_batch_is_checked_whole_before_the_first_call_then_rendered_call_by_call(
     aws: LocalAWS, ses_identity: str, concurrency: int
 ) -> None:
     aws.slow("ses", "SendRawEmail", 0.01)
     messages, renderings = observed_batch(aws, 40)
 
-    sent = backend(concurrency=concurrency).send_messages(messages)
+    with override_settings(**dkim_settings()):
+        sent = backend(concurrency=concurrency).send_messages(messages)
 
     assert sent == 40
     assert_each_status_is_its_own(aws, messages)
-    # Each message is rendered twice: its skeleton, checked before any call reached
-    # the server, then in full for its own call.
+    # A DKIM signature covers the attachments: each message is rendered twice, its
+    # skeleton, checked before any call reached the server, then in full for its call.
     check, send = renderings[:40], renderings[40:]
     assert [subject for subject, _ in check] == [m.subject for m in messages]
     assert all(received == 0 for _, received in check)
@@ -315,6 +328,30 @@ def test_the_batch_is_checked_whole_before_the_first_call_then_rendered_call_by_
     # the server: never more rendered messages waiting than calls in flight.
     for rendered, (_, received) in enumerate(send, start=1):
         assert rendered - received <= concurrency
+    calls = aws.calls("ses", "SendRawEmail")
+    assert all(v1_raw(call).startswith(b"DKIM-Signature:") for call in calls)
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_an_unsigned_batch_is_rendered_once_and_each_message_arrives_whole(
+    aws: LocalAWS, ses_identity: str, concurrency: int
+) -> None:
+    messages, renderings = observed_batch(aws, 40)
+
+    sent = backend(concurrency=concurrency).send_messages(messages)
+
+    assert sent == 40
+    assert_each_status_is_its_own(aws, messages)
+    # Each message's skeleton is rendered before any call and kept: the attachment
+    # is put into it for the message's own call, without rendering the message again.
+    assert [subject for subject, _ in renderings] == [m.subject for m in messages]
+    assert all(received == 0 for _, received in renderings)
+    arrived = {}
+    for call in aws.calls("ses", "SendRawEmail"):
+        raw = parse(v1_raw(call))
+        (part,) = raw.iter_attachments()
+        arrived[raw["Subject"]] = part.get_content()
+    assert arrived == {m.subject: m.attachments[0][1] for m in messages}
 
 
 def test_a_message_that_cannot_be_encoded_late_in_a_batch_raises_before_any_call(

@@ -2,7 +2,9 @@
 
 :func:`check_payload` refuses what :func:`build_payload` refuses, and knows the
 exact size of the raw MIME, from the message's skeleton (binary attachments
-as placeholders); :meth:`Draft.render` renders it later, to those bytes.
+as placeholders); :meth:`Draft.render` gives those bytes later: the kept
+skeleton with the attachments spliced in when the message is not DKIM-signed
+here, a second rendering otherwise.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from django_ses.exceptions import InvalidMessageError, MessageTooLargeError
 from django_ses.sending.attachments import base64_size
 from django_ses.sending.mime import SIZE_LIMITS, message_recipients
 from django_ses.sending.options import SendOptions
-from django_ses.sending.payload import build_payload, check_payload
+from django_ses.sending.payload import KEPT_SKELETON, build_payload, check_payload
 from django_ses.sending.suppression import Suppression
+from django_ses.testing.sent import parse
 
 
 def options(**keywords: object) -> SendOptions:
@@ -158,3 +161,103 @@ def test_the_checked_size_counts_each_recipients_own_unsubscribe_lines(signed: b
     largest = max(len(payload.raw_for([r])) for r in payload.recipients)
     assert len(payload.raw_prefixes) == 2  # one copy per recipient, each with its own lines
     assert largest == draft.size
+
+
+# ------------------------------------------------ the kept skeleton: rendered once
+
+
+class Counted(EmailMultiAlternatives):
+    """An email that counts how often Django renders it (or a copy of it)."""
+
+    rendered: list[str]
+
+    @property
+    def renderings(self) -> int:
+        return len(self.rendered)
+
+    def message(self, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        self.rendered.append(self.subject)  # the list is shared with any copy
+        return super().message(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def counted(size: int, body: str = "Plain body\n" * 20) -> Counted:
+    message = Counted("Your receipt", body, "shop@example.com", ["to@example.net"])
+    message.rendered = []
+    message.attach_alternative("<p>HTML body</p>" * 20, "text/html")
+    message.attach("receipt.bin", os.urandom(size), "application/octet-stream")
+    message.attach("notes.txt", "A text attachment.\n", "text/plain")
+    return message
+
+
+def first_attachment(raw: bytes) -> object:
+    part = next(iter(parse(raw).iter_attachments()))
+    return part.get_content()
+
+
+def dkim_settings() -> dict[str, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    return {"DKIM_DOMAIN": "example.com", "DKIM_PRIVATE_KEY": pem.decode()}
+
+
+@pytest.mark.parametrize("size", [115, 20 * 1024, 300 * 1024])
+def test_an_unsigned_message_is_rendered_once_and_its_attachments_spliced_in(size: int) -> None:
+    message = counted(size)
+
+    draft = check(message)
+    payload = draft.render(message)
+
+    assert message.renderings == 1  # its skeleton, at the check
+    assert len(payload.raw) == draft.size
+    parsed = parse(payload.raw)
+    binary, text = parsed.iter_attachments()
+    assert binary.get_content() == message.attachments[0][1]
+    assert text.get_content().splitlines() == ["A text attachment."]
+    assert parsed.get_body(("plain",)).get_content().splitlines() == message.body.splitlines()
+
+
+def test_a_dkim_signed_message_is_rendered_again_for_its_call() -> None:
+    with override_settings(**dkim_settings()):
+        opts = options()
+    message = counted(20 * 1024)
+
+    draft = check(message, opts)
+    payload = draft.render(message)
+
+    assert message.renderings == 2  # a signature covers the attachment: no splicing
+    assert payload.raw.startswith(b"DKIM-Signature:")
+    assert first_attachment(payload.raw) == message.attachments[0][1]
+
+
+def test_a_skeleton_larger_than_what_is_kept_is_rendered_again() -> None:
+    message = counted(20 * 1024, body="A long letter.\n" * (KEPT_SKELETON // 15))
+
+    draft = check(message)
+    payload = draft.render(message)
+
+    assert message.renderings == 2  # the skeleton alone is over KEPT_SKELETON: not kept
+    assert len(payload.raw) == draft.size
+    assert first_attachment(payload.raw) == message.attachments[0][1]
+
+
+def test_an_unsigned_message_with_unsubscribe_lines_is_rendered_once() -> None:
+    with override_settings(AWS_SES_UNSUBSCRIBE_BASE_URL="https://shop.example.com"):
+        opts = options()
+        message = counted(20 * 1024)
+        message.to = ["ann@example.net", "bob@example.net"]
+        message.ses_unsubscribe = True  # type: ignore[attr-defined]
+
+        draft = check(message, opts)
+        payload = draft.render(message)
+
+    assert message.renderings == 1
+    copies = [payload.raw_for([recipient]) for recipient in payload.recipients]
+    links = {parse(copy)["List-Unsubscribe"] for copy in copies}
+    assert len(links) == 2  # each recipient's own
+    assert all(link.startswith("<https://shop.example.com/") for link in links)
+    for copy in copies:
+        assert first_attachment(copy) == message.attachments[0][1]

@@ -12,7 +12,7 @@ import io
 import json
 import os
 import threading
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import pytest
 from botocore.config import Config
@@ -20,7 +20,7 @@ from django.core.mail import EmailMessage
 from django.test import override_settings
 
 from django_ses import SESBackend
-from django_ses.sending.wire import STREAMED_SIZE, StreamedBody
+from django_ses.sending.wire import STREAMED_SIZE, STREAMED_SIZE_V1, StreamedBody
 from tests.ses_wire import parse, v1_raw, v2_raw
 
 RETRY_ONCE = Config(retries={"total_max_attempts": 2, "mode": "standard"})
@@ -95,14 +95,21 @@ def test_a_large_v2_message_arrives_as_json_with_the_raw_message_in_base64(aws, 
     assert attachment_of(aws.sent_messages()[0].raw_data.encode()) == message.attachments[0][1]
 
 
-def test_a_large_v1_message_arrives_url_encoded_with_the_raw_message_in_base64(aws, ses_identity):
-    message = large_message()
+@pytest.mark.parametrize(
+    "size",
+    [STREAMED_SIZE_V1 - 2_000, STREAMED_SIZE_V1 + 1, 20_000, STREAMED_SIZE + 12_345],
+    ids=["below-v1-threshold", "just-over-it", "20KB", "large"],
+)
+def test_a_v1_message_arrives_url_encoded_with_the_raw_message_in_base64(aws, ses_identity, size):
+    message = large_message(size)
 
     assert SESBackend().send_messages([message]) == 1
 
     (call,) = aws.calls("ses", "SendRawEmail")
     assert int(call.headers["content-length"]) == len(call.body)
-    form = parse_qs(call.body.decode("ascii"), strict_parsing=True)
+    text = call.body.decode("ascii")
+    assert urlencode(parse_qsl(text, strict_parsing=True)) == text  # as botocore encodes it
+    form = parse_qs(text, strict_parsing=True)
     assert form["Action"] == ["SendRawEmail"]
     assert form["Destinations.member.1"] == ["to@example.net"]
     assert attachment_of(v1_raw(call)) == message.attachments[0][1]

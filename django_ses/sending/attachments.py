@@ -23,8 +23,9 @@ anything is rendered.
 :func:`skeleton` gives a copy of the message with every binary attachment
 larger than a placeholder replaced by one, and how much larger the message
 renders with the real attachments: a batch is checked (every header, part and
-the exact size) by rendering skeletons, small, before its messages are
-rendered for sending one window at a time.
+the exact size) by rendering skeletons, small, before anything is sent; an
+unsigned message's small skeleton rendering is kept and spliced when its call
+comes, so the message is not rendered twice.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from django.core.mail import EmailMessage
 __all__ = [
     "LARGE_ATTACHMENT",
     "Placeholder",
+    "Skeleton",
     "base64_size",
     "minimum_size",
     "skeleton",
@@ -141,13 +143,26 @@ def splice(rendered: bytes, placeholders: Sequence[Placeholder]) -> bytes | None
     return out.getvalue()
 
 
-def skeleton(message: EmailMessage) -> tuple[EmailMessage, int]:
-    """A copy of ``message`` with small placeholders for its binary attachments, and the growth.
+@dataclass(frozen=True)
+class Skeleton:
+    """A copy of a message with small placeholders for its binary attachments."""
 
-    The growth is how many bytes more ``message`` renders to than the copy:
-    each attachment's base64 less its placeholder's. The copy renders the same
-    headers and parts, so it fails where ``message`` would (an invalid header,
-    a charset that cannot encode a body), at a fraction of the cost.
+    message: EmailMessage
+    #: How many bytes more the message renders to than the copy: each
+    #: attachment's base64 less its placeholder's.
+    growth: int
+    #: The placeholders in the copy, in order: :func:`splice` puts the
+    #: attachments back into the copy's rendering.
+    placeholders: tuple[Placeholder, ...]
+
+
+def skeleton(message: EmailMessage) -> Skeleton:
+    """A copy of ``message`` with small placeholders for its binary attachments.
+
+    The copy renders the same headers and parts, so it fails where ``message``
+    would (an invalid header, a charset that cannot encode a body), at a
+    fraction of the cost; its rendering, spliced (:func:`splice`), is the
+    rendering of ``message``.
     """
     copied = copy.copy(message)
     placeholders = with_placeholders(copied, larger_than=_PLACEHOLDER_BYTES)
@@ -155,7 +170,7 @@ def skeleton(message: EmailMessage) -> tuple[EmailMessage, int]:
         base64_size(len(memoryview(p.content).cast("B"))) - base64_size(len(p.token))
         for p in placeholders
     )
-    return copied, growth
+    return Skeleton(copied, growth, tuple(placeholders))
 
 
 def base64_size(length: int) -> int:

@@ -3,10 +3,11 @@
 :func:`send_sequentially` sends in order; :func:`send_concurrently` keeps up
 to ``concurrency`` messages in flight on a thread pool that shares the
 sender's boto3 client (boto3 clients are thread-safe). Each message is
-rendered (:meth:`~django_ses.sending.payload.Draft.render`) when its call
-comes, by the thread that makes the call, and freed when the call returns:
-a batch never holds more rendered messages than calls in flight, however
-long it is. A message that fails to render then (it passed the batch's
+finished (:meth:`~django_ses.sending.payload.Draft.render`: its attachments
+spliced into its kept skeleton, or rendered again) when its call comes, by
+the thread that makes the call, and freed when the call returns: a batch
+never holds more rendered messages than calls in flight, however long it
+is. A message that fails to render then (it passed the batch's
 check, so this is not expected) fails with that error. Both yield each
 message's :class:`~django_ses.sending.result.Outcome` in the calling thread,
 so ``message.ses_status`` is written and ``message_sent`` fired there, and
@@ -26,15 +27,17 @@ calling thread books each call with the throttle before handing it to the
 pool (:meth:`~django_ses.sending.sender.Sender.book`, which picks, among the
 next :data:`LOOKAHEAD` messages, the one the rate lets go first), and a
 worker waits for its booked start before calling SES, so the rate holds
-exactly as in sequential mode. Outcomes come in the order calls finish.
+exactly as in sequential mode. Outcomes come in the order calls finish: each
+finished call puts itself on a queue the calling thread reads.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.core.mail import EmailMessage
@@ -116,6 +119,7 @@ def send_concurrently(
     halted = threading.Event()  # set when the batch stops: booked calls not started give up
     stop: Stop | None = None
     workers = min(concurrency, len(sendable))
+    finished: queue.SimpleQueue[Future[Outcome | None]] = queue.SimpleQueue()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="django_ses-send") as pool:
         running: dict[Future[Outcome | None], EmailMessage] = {}
         try:
@@ -131,10 +135,10 @@ def send_concurrently(
                     message, draft = pending.pop(index)
                     future = pool.submit(_send_one, sender, message, draft, booked, halted)
                     running[future] = message
+                    future.add_done_callback(finished.put)
                 if not running:
                     break
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
+                for future in _finished(finished):
                     message = running.pop(future)
                     outcome = future.result()
                     if outcome is None:  # booked, but the batch stopped before it started
@@ -150,6 +154,16 @@ def send_concurrently(
             halted.set()
     if stop is not None:
         yield from _finish(stop, pending)
+
+
+def _finished(finished: queue.SimpleQueue[Future[Outcome | None]]) -> list[Future[Outcome | None]]:
+    """The calls finished: at least one (waited for), and any others already there."""
+    done = [finished.get()]
+    while True:
+        try:
+            done.append(finished.get_nowait())
+        except queue.Empty:
+            return done
 
 
 def _render_and_send(sender: Sender, message: EmailMessage, draft: Draft) -> Outcome:

@@ -7,10 +7,18 @@ and the queue (:mod:`django_ses.sending.queued_email`) take the result.
 
 :func:`check_payload` runs every check of :func:`build_payload` (the exact
 size included) on the message's skeleton (:func:`~django_ses.sending.attachments.skeleton`:
-its binary attachments stand in as small placeholders) and keeps no MIME: its
-:class:`Draft` knows the recipients and renders the message when it is its
-turn (:meth:`Draft.render`). A batch is checked whole before anything is
-sent, and rendered one window at a time.
+its binary attachments stand in as small placeholders): its :class:`Draft`
+knows the recipients and gives the payload when it is the message's turn
+(:meth:`Draft.render`). A batch is checked whole before anything is sent, and
+its attachments are rendered one window at a time.
+
+A skeleton's rendering is kept when it can be finished without rendering
+again: the message is not DKIM-signed here (a signature covers the body, the
+attachments included) and the rendering is at most :data:`KEPT_SKELETON`
+bytes. :meth:`Draft.render` then splices the attachments' base64 into it
+(:func:`~django_ses.sending.attachments.splice`), the bytes a full rendering
+gives; otherwise, and should a splice fail, it renders the message again.
+A waiting message so costs at most :data:`KEPT_SKELETON` bytes beyond itself.
 """
 
 from __future__ import annotations
@@ -37,7 +45,10 @@ from django_ses.sending.request import Envelope
 from django_ses.sending.suppression import Suppression
 from django_ses.sending.template import TemplateSpec
 
-__all__ = ["Draft", "EmailPayload", "build_payload", "check_payload"]
+__all__ = ["KEPT_SKELETON", "Draft", "EmailPayload", "build_payload", "check_payload"]
+
+#: The largest skeleton rendering a :class:`Draft` keeps (see the module docstring).
+KEPT_SKELETON = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -72,10 +83,16 @@ class EmailPayload:
         One recipient per call when each gets a message of their own (list
         management, per-recipient headers of a raw message).
         """
+        return request.chunk_recipients(self.recipients, self._per_call())
+
+    @property
+    def first_call_size(self) -> int:
+        """How many recipients the first of :meth:`chunks` has (what the throttle books)."""
+        return min(len(self.recipients), self._per_call())
+
+    def _per_call(self) -> int:
         alone = self.list_management is not None or bool(self.raw_prefixes)
-        return request.chunk_recipients(
-            self.recipients, 1 if alone else request.MAX_DESTINATIONS_PER_CALL
-        )
+        return 1 if alone else request.MAX_DESTINATIONS_PER_CALL
 
     def raw_for(self, chunk: Sequence[mime.Recipient]) -> bytes:
         """The raw MIME the call for ``chunk`` sends (its recipient's own, if any)."""
@@ -114,7 +131,9 @@ class Draft:
     payload itself); ``size`` is the exact size of the largest raw MIME a call
     sends for it, with ``message_id`` as its ``Message-ID`` (unless the
     message sets one); ``unsubscribe_headers`` are its recipients' own
-    unsubscribe headers, if it asked for them.
+    unsubscribe headers, if it asked for them. ``skeleton`` is the rendered
+    skeleton when it is kept, and ``placeholders`` its attachments'
+    placeholders.
     """
 
     head: EmailPayload
@@ -123,6 +142,8 @@ class Draft:
     suppression: Suppression
     message_id: str | None = None
     unsubscribe_headers: Mapping[str, unsubscribe.HeaderPairs] = field(default_factory=dict)
+    skeleton: EmailPayload | None = None
+    placeholders: tuple[attachments.Placeholder, ...] = ()
 
     def render(self, message: EmailMessage) -> EmailPayload:
         """The payload of ``message`` (the one this draft was checked from), rendered now.
@@ -132,6 +153,9 @@ class Draft:
         """
         if self.head.template is not None or not self.head.recipients:
             return self.head
+        spliced = self._spliced()
+        if spliced is not None:
+            return spliced
         payload = _render(
             message,
             self.head,
@@ -142,6 +166,16 @@ class Draft:
         )
         mime.check_size(_size(payload), self.options.api)
         return payload
+
+    def _spliced(self) -> EmailPayload | None:
+        """The kept skeleton with the attachments spliced in (``None``: render again)."""
+        if self.skeleton is None:
+            return None
+        raw = attachments.splice(self.skeleton.raw, self.placeholders)
+        if raw is None:
+            return None
+        payload = replace(self.skeleton, raw=raw)
+        return payload if _size(payload) == self.size else None
 
 
 def check_payload(
@@ -158,18 +192,23 @@ def check_payload(
     rendered (every header and part, DKIM signature and per-recipient header
     lines included, each binary attachment as a small placeholder) and its
     size, plus the attachments' base64, checked against the limit; the
-    rendered skeleton is not kept.
+    rendered skeleton is kept when it can be spliced (see the module docstring).
     """
     head, headers = _head(message, recipients, options, (envelope, suppression))
     if head.template is not None or not head.recipients:  # nothing to render
         return Draft(head, 0, options, suppression)
     mime.check_size_before_rendering(message, options.api)
-    skeleton, growth = attachments.skeleton(message)
+    skeleton = attachments.skeleton(message)
     message_id = make_msgid(domain=str(DNS_NAME))  # its length varies: the same one for both
-    rendered = _render(skeleton, head, options, suppression, headers, message_id)
-    size = _size(rendered) + growth
+    rendered = _render(skeleton.message, head, options, suppression, headers, message_id)
+    size = _size(rendered) + skeleton.growth
     mime.check_size(size, options.api)
-    return Draft(head, size, options, suppression, message_id, headers)
+    signed = bool(options.dkim_domain and options.dkim_key)
+    if signed or _size(rendered) > KEPT_SKELETON:
+        return Draft(head, size, options, suppression, message_id, headers)
+    return Draft(
+        head, size, options, suppression, message_id, headers, rendered, skeleton.placeholders
+    )
 
 
 def _head(

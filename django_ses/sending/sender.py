@@ -87,7 +87,7 @@ class Sender:
         """
         if self._limiter is None:
             return 0, None
-        counts = [len(payload.chunks()[0]) for payload in payloads]
+        counts = [payload.first_call_size for payload in payloads]
         index, start = self._limiter.reserve_any(counts)
         self._limiter.check_wait(start, counts[index], self.max_wait)
         return index, start
@@ -100,7 +100,7 @@ class Sender:
     def refund(self, booked: float | None, payload: EmailPayload) -> None:
         """Give back the booking of ``payload``'s first call (it was not made)."""
         if self._limiter is not None and booked is not None:
-            self._limiter.refund(booked, len(payload.chunks()[0]))
+            self._limiter.refund(booked, payload.first_call_size)
 
     # ------------------------------------------------------------------------ sending
 
