@@ -191,6 +191,10 @@ def _as_dict(value: object) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {}
 
 
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _addresses(items: object, key: str | None = "emailAddress") -> list[str]:
     """Addresses from a list of strings (``key=None``) or of ``{key: address}`` objects."""
     if not isinstance(items, list):
@@ -238,7 +242,7 @@ def _metadata(mail: Mapping[str, Any]) -> dict[str, Any]:
             continue
         try:
             value = json.loads(str(header.get("value", "")))
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the interpreter's limit
             return {}
         return value if isinstance(value, dict) else {}
     return {}
@@ -249,7 +253,8 @@ def event_recipients(message: Mapping[str, Any]) -> list[str]:
     kind = event_kind_for(ses_event_type(message))
     if kind is None:
         raise UnknownEventType(ses_event_type(message))
-    return _recipients(kind, _as_dict(message.get("mail")), _as_dict(message.get(kind.payload_key)))
+    # Read, not kept: the mappings need no copy.
+    return _recipients(kind, _mapping(message.get("mail")), _mapping(message.get(kind.payload_key)))
 
 
 def normalize_event(

@@ -114,7 +114,11 @@ def test_the_x_metadata_header_comes_back_as_metadata():
     assert normalize_event(raw).metadata == {"user_id": 7, "campaign": "dec"}
 
 
-@pytest.mark.parametrize("value", ["not json", "[1, 2]"])
+@pytest.mark.parametrize(
+    "value",
+    ["not json", "[1, 2]", "[" * 100_000],
+    ids=["not json", "an array", "nested past the recursion limit"],
+)
 def test_metadata_that_is_not_a_json_object_is_empty(value):
     raw = record("delivery")
     raw["mail"]["headers"] = [{"name": "x-metadata", "value": value}]

@@ -11,6 +11,7 @@ first attempt that fails leaves the message to the duplicate.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from pathlib import Path
@@ -103,6 +104,34 @@ def test_with_no_receiver_a_notification_is_the_insert_alone(sns):
     again = sns.post(notification)
     assert b"already processed" in again.content
     assert SNSNotification.objects.get().sns_message_id == notification["MessageId"]
+
+
+@pytest.mark.django_db
+def test_with_no_receiver_and_info_logging_on_the_event_is_still_logged(sns, caplog):
+    """Nothing listens: the row alone, and the default hook's INFO line when INFO is on."""
+    caplog.set_level(logging.INFO, logger="django_ses.webhook.hooks")
+    notification = sns.signer.notification(ses_record())
+
+    assert sns.post(notification).status_code == 200
+
+    logged = [r.getMessage() for r in caplog.records if r.name == "django_ses.webhook.hooks"]
+    assert len(logged) == 1
+    assert logged[0].startswith("Received SES delivery event for SES message ")
+    assert notification["MessageId"] in logged[0]
+    assert SNSNotification.objects.get().sns_message_id == notification["MessageId"]
+
+
+@pytest.mark.django_db
+def test_with_no_receiver_and_info_logging_off_the_row_is_written_and_nothing_logged(sns, caplog):
+    caplog.set_level(logging.WARNING, logger="django_ses.webhook.hooks")
+    notification = sns.signer.notification(ses_record())
+
+    assert sns.post(notification).status_code == 200
+
+    assert [r for r in caplog.records if r.name == "django_ses.webhook.hooks"] == []
+    row = SNSNotification.objects.get()
+    assert (row.sns_message_id, row.status) == (notification["MessageId"], "processed")
+    assert b"already processed" in sns.post(notification).content
 
 
 class HookInTransaction(SESEventWebhookView):
@@ -230,6 +259,20 @@ def delivery_receiver() -> Any:
     signals.delivery_received.connect(receiver, weak=False, dispatch_uid="ledger-receiver")
     yield receiver
     signals.delivery_received.disconnect(dispatch_uid="ledger-receiver")
+
+
+@pytest.mark.django_db
+def test_a_delivery_whose_x_metadata_nests_past_the_recursion_limit_is_processed(
+    sns, delivery_receiver
+):
+    """The header is not metadata (``{}``); the event reaches its receiver (it answered 500)."""
+    raw = ses_record()
+    raw["mail"]["headers"] = [{"name": "X-Metadata", "value": "[" * 100_000}]
+
+    assert sns.notify(raw).status_code == 200
+
+    assert delivery_receiver.calls == 1
+    assert SNSNotification.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

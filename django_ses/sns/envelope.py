@@ -85,6 +85,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+# One decoder for every message: ``json.loads`` with an argument builds a new one per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def load_json_object(text: str | bytes, *, what: str = "body") -> dict[str, Any]:
     """Parse ``text`` as a JSON object, with a nesting limit.
 
@@ -98,7 +102,7 @@ def load_json_object(text: str | bytes, *, what: str = "body") -> dict[str, Any]
         except UnicodeDecodeError:
             raise MalformedSNSMessage(f"the {what} is not UTF-8") from None
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = _DECODER.decode(text)
     except RecursionError:
         raise NestedTooDeeply(f"the {what} is nested too deeply") from None
     except ValueError:

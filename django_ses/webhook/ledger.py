@@ -104,15 +104,15 @@ def notification_record(
         clean_payload = ParsedJSON(message, text)
     else:
         clean_payload = payload
-    record = {
-        "sns_message_id": notification["MessageId"],
-        "sns_type": notification["Type"][:40],
-        "topic_arn": notification["TopicArn"][:255],
-        "event_type": ses_type[:40],
-        "ses_message_id": ses_message_id[:255] if isinstance(ses_message_id, str) else "",
-        "recipients": recipients,
+    return {
+        "sns_message_id": storable(notification["MessageId"]),
+        "sns_type": storable(notification["Type"][:40]),
+        "topic_arn": storable(notification["TopicArn"][:255]),
+        "event_type": storable(ses_type[:40]),
+        "ses_message_id": storable(ses_message_id[:255]) if isinstance(ses_message_id, str) else "",
+        "recipients": storable(recipients),
+        "payload": clean_payload,
     }
-    return {**{key: storable(value) for key, value in record.items()}, "payload": clean_payload}
 
 
 #: The databases whose ``INSERT … ON CONFLICT (column) DO NOTHING`` reports the rows it wrote.
@@ -176,17 +176,19 @@ def _insert_ignoring_conflict(connection: Any, record: Mapping[str, Any]) -> boo
     Every column is written, as the ORM would write it: the record's value or
     the field's default, prepared for this database (by the database's own
     adapters for the JSON lists and the ``processed_at`` default, which is all
-    the field would do with them).
+    the field would do with them; a constant text default as it is).
     """
     ops = connection.ops
     values = []
-    for field, kind in _insert_fields():
-        if field.name in record:
-            value = record[field.name]
-        elif kind == _NOW:
-            values.append(ops.adapt_datetimefield_value(timezone.now()))
-            continue
-        else:
+    for field, kind, constant in _insert_fields():
+        value = record.get(field.name, _ABSENT)
+        if value is _ABSENT:
+            if kind == _NOW:
+                values.append(ops.adapt_datetimefield_value(timezone.now()))
+                continue
+            if constant is not _ABSENT:
+                values.append(constant)
+                continue
             value = field.get_default()
         if kind == _TEXT and isinstance(value, str):
             pass  # a string is written as it is
@@ -197,18 +199,21 @@ def _insert_ignoring_conflict(connection: Any, record: Mapping[str, Any]) -> boo
         else:
             value = field.get_db_prep_save(value, connection)
         values.append(value)
+    sql, names = _insert_statement(connection)
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(connection), values)
+        cursor.execute(sql, dict(zip(names, values, strict=True)) if names else values)
         return bool(cursor.rowcount == 1)
 
 
 # How _insert_ignoring_conflict prepares a column's value.
 _TEXT, _JSON, _NOW, _OTHER = "text", "json", "now", "other"
+_ABSENT: Any = object()
 
 
 @functools.cache
-def _insert_fields() -> tuple[tuple[Any, str], ...]:
-    """Every column but the primary key, and how its value is prepared."""
+def _insert_fields() -> tuple[tuple[Any, str, Any], ...]:
+    """Every column but the primary key: the field, how its value is prepared, and
+    its default when that is a constant string (written as it is), else ``_ABSENT``."""
     meta = SNSNotification._meta
 
     def kind(field: Any) -> str:
@@ -220,33 +225,55 @@ def _insert_fields() -> tuple[tuple[Any, str], ...]:
             return _NOW  # the default is aware exactly when USE_TZ is on: nothing to convert
         return _OTHER
 
-    return tuple((field, kind(field)) for field in meta.concrete_fields if field is not meta.pk)
+    def constant(field: Any, kind: str) -> Any:
+        default = field.default
+        if kind == _TEXT and field.has_default() and isinstance(default, str):
+            return default
+        return _ABSENT
+
+    return tuple(
+        (field, kind(field), constant(field, kind(field)))
+        for field in meta.concrete_fields
+        if field is not meta.pk
+    )
 
 
-# The statement, by database vendor (it differs only in how names are quoted).
-_INSERT_SQL: dict[str, str] = {}
+# The statement and its parameter names (empty: positional), by database vendor.
+_INSERT_STATEMENTS: dict[str, tuple[str, tuple[str, ...]]] = {}
 
 
-def _insert_sql(connection: Any) -> str:
-    sql = _INSERT_SQL.get(connection.vendor)
-    if sql is None:
+def _insert_statement(connection: Any) -> tuple[str, tuple[str, ...]]:
+    """The insert for ``connection``'s database, and the names of its parameters.
+
+    On SQLite the parameters are named (``%(column)s``): Django's SQLite cursor
+    turns positional ``%s`` into ``?`` with a regular expression on every
+    execution, and named ones with a cheaper string substitution. The statement
+    is the same.
+    """
+    statement = _INSERT_STATEMENTS.get(connection.vendor)
+    if statement is None:
         quote = connection.ops.quote_name
         table = quote(SNSNotification._meta.db_table)
-        columns = ", ".join(quote(field.column) for field, _ in _insert_fields())
+        fields = [field for field, _, _ in _insert_fields()]
+        columns = ", ".join(quote(field.column) for field in fields)
+        names = tuple(field.column for field in fields) if connection.vendor == "sqlite" else ()
+        placeholders = [f"%({name})s" for name in names] if names else ["%s"] * len(fields)
         # A JSON value may come as its text (ParsedJSON): PostgreSQL is told it is jsonb.
-        json_placeholder = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-        placeholders = ", ".join(
-            json_placeholder if isinstance(field, models.JSONField) else "%s"
-            for field, _ in _insert_fields()
-        )
+        if connection.vendor == "postgresql":
+            placeholders = [
+                f"CAST({placeholder} AS jsonb)"
+                if isinstance(field, models.JSONField)
+                else placeholder
+                for field, placeholder in zip(fields, placeholders, strict=True)
+            ]
         unique = quote("sns_message_id")  # the column of the unique SNSNotification field
         # Only quoted names from the model's metadata; every value is a parameter.
         sql = (
-            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+            f"INSERT INTO {table} ({columns}) VALUES ({', '.join(placeholders)}) "  # noqa: S608
             f"ON CONFLICT ({unique}) DO NOTHING"
         )
-        _INSERT_SQL[connection.vendor] = sql
-    return sql
+        statement = _INSERT_STATEMENTS[connection.vendor] = (sql, names)
+    return statement
 
 
 def lock_queued(using: str, sns_message_id: str) -> SNSNotification | None:

@@ -41,7 +41,7 @@ from django_ses.exceptions import (
 )
 from django_ses.inbound import InboundTransientError
 from django_ses.sns.envelope import load_json_object
-from django_ses.webhook import dispatch, guards, ledger, queueing, received, worker
+from django_ses.webhook import dispatch, guards, hooks, ledger, queueing, received, worker
 from django_ses.webhook.config import event_processing_mode
 from django_ses.webhook.hooks import EventHandler, EventHooks
 from django_ses.webhook.sanitize import loggable
@@ -58,6 +58,10 @@ IGNORED = "Ignored: not an SES record\n"
 def _plain(status: int, text: str) -> HttpResponse:
     # Bytes, with the charset in the content type: nothing for the response to work out.
     return HttpResponse(text.encode(), status=status, content_type="text/plain; charset=utf-8")
+
+
+def _nothing(using: str) -> None:
+    """What the default hook does when no receiver listens and nothing is logged."""
 
 
 def _ids(notification: Mapping[str, Any]) -> tuple[str, str]:
@@ -198,10 +202,14 @@ class SESEventWebhookView(EventHooks, View):
         it is committed only together with a successful run.
         """
         record = ledger.notification_record(notification, message)
+        if not self.dispatches_nothing(message, handler):
+            return ledger.record_once(record, lambda using: handler(notification, message))
+        if not hooks.logger.isEnabledFor(logging.INFO):
+            # The default hook would build the event, log nothing and fire signals that
+            # no receiver hears (normalising a record of a known kind never raises).
+            return ledger.record_once(record, _nothing, in_transaction=False)
         return ledger.record_once(
-            record,
-            lambda using: handler(notification, message),
-            in_transaction=not self.dispatches_nothing(message, handler),
+            record, lambda using: handler(notification, message), in_transaction=False
         )
 
     def dispatches_nothing(self, message: Mapping[str, Any], handler: EventHandler) -> bool:
