@@ -17,8 +17,6 @@ from collections.abc import Iterator
 
 import pytest
 from botocore.config import Config
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.mail import EmailMessage
 from django.test import override_settings
 
@@ -37,6 +35,7 @@ from django_ses.sending.throttle import reset_rate_limiters
 from tests.aws import LocalAWS
 from tests.ses_wire import parse, v1_destinations, v1_raw
 from tests.test_backend_throttle import arrivals, most_in_any_window, serve_send_quota
+from tests.test_payload import dkim_settings
 
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
 UNVERIFIED = "someone@unverified.example"
@@ -294,16 +293,6 @@ def observed_batch(aws: LocalAWS, count: int) -> tuple[list[EmailMessage], list[
         message.aws, message.renderings = aws, renderings
         messages.append(message)
     return messages, renderings
-
-
-def dkim_settings() -> dict[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    )
-    return {"DKIM_DOMAIN": "example.com", "DKIM_PRIVATE_KEY": pem.decode()}
 
 
 @pytest.mark.parametrize("concurrency", [1, 4])

@@ -50,6 +50,17 @@ def with_attachment(size: int) -> EmailMultiAlternatives:
     return message
 
 
+def dkim_settings() -> dict[str, str]:
+    """Manual DKIM signing settings with a new 2048-bit key."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    return {"DKIM_DOMAIN": "example.com", "DKIM_PRIVATE_KEY": pem.decode()}
+
+
 @pytest.mark.parametrize("size", [0, 100, 20 * 1024, 300 * 1024])
 def test_the_check_knows_the_exact_size_the_message_renders_to(size: int) -> None:
     message = with_attachment(size)
@@ -119,13 +130,7 @@ def test_the_configuration_set_callable_is_called_once_for_check_and_render() ->
 
 
 def test_the_checked_size_of_a_dkim_signed_message_is_exact() -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    ).decode()
-    with override_settings(DKIM_DOMAIN="example.com", DKIM_PRIVATE_KEY=pem):
+    with override_settings(**dkim_settings()):
         opts = options()
     message = with_attachment(30 * 1024)
 
@@ -138,17 +143,7 @@ def test_the_checked_size_of_a_dkim_signed_message_is_exact() -> None:
 
 @pytest.mark.parametrize("signed", [False, True], ids=["unsigned", "dkim"])
 def test_the_checked_size_counts_each_recipients_own_unsubscribe_lines(signed: bool) -> None:
-    dkim = {}
-    if signed:
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        dkim = {
-            "DKIM_DOMAIN": "example.com",
-            "DKIM_PRIVATE_KEY": key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.TraditionalOpenSSL,
-                serialization.NoEncryption(),
-            ).decode(),
-        }
+    dkim = dkim_settings() if signed else {}
     with override_settings(AWS_SES_UNSUBSCRIBE_BASE_URL="https://shop.example.com", **dkim):
         opts = options()
         message = with_attachment(20 * 1024)
@@ -192,16 +187,6 @@ def counted(size: int, body: str = "Plain body\n" * 20) -> Counted:
 def first_attachment(raw: bytes) -> object:
     part = next(iter(parse(raw).iter_attachments()))
     return part.get_content()
-
-
-def dkim_settings() -> dict[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    )
-    return {"DKIM_DOMAIN": "example.com", "DKIM_PRIVATE_KEY": pem.decode()}
 
 
 @pytest.mark.parametrize("size", [115, 20 * 1024, 300 * 1024])
