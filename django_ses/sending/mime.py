@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import copy
 import email.errors
+import email.generator
 import email.policy
 import functools
 import inspect
+import io
 import re
 import secrets
 from collections.abc import Sequence
@@ -34,7 +36,7 @@ from typing import Any, Literal
 from django.core.mail import EmailMessage
 
 from django_ses.exceptions import InvalidMessageError, MessageTooLargeError
-from django_ses.sending import attachments
+from django_ses.sending import attachments, email_policy
 from django_ses.sending.headers import (
     CONFIGURATION_SET_HEADER,
     RESULT_KEYS,
@@ -198,15 +200,24 @@ def _takes(function: Any, parameter: str) -> bool:
 def _build(message: EmailMessage) -> Any:
     method: Any = message.message
     if _takes(getattr(method, "__func__", method), "policy"):  # Django >= 6.0: modern API
-        return method(policy=email.policy.SMTP)
+        return method(policy=email_policy.SMTP)
     return method()
 
 
 def _serialize(mime: Any) -> bytes:
+    """The bytes of ``mime`` with CRLF line endings, written as Django writes them."""
     as_bytes = mime.as_bytes
-    if _takes(getattr(as_bytes, "__func__", as_bytes), "linesep"):  # Django < 6.0
+    if not _takes(getattr(as_bytes, "__func__", as_bytes), "linesep"):  # Django >= 6.0
+        return bytes(as_bytes(policy=mime.policy.clone(linesep="\r\n")))
+    if mime.policy is not email.policy.compat32:  # not one of Django's: as it writes itself
         return bytes(as_bytes(linesep="\r\n"))
-    return bytes(as_bytes(policy=mime.policy.clone(linesep="\r\n")))
+    # Django < 6.0's as_bytes(), with the legacy policy's faster stand-in.
+    out = io.BytesIO()
+    generator = email.generator.BytesGenerator(
+        out, mangle_from_=False, policy=email_policy.COMPAT32
+    )
+    generator.flatten(mime, unixfrom=False, linesep="\r\n")
+    return out.getvalue()
 
 
 def _set_boundaries(mime: Any) -> None:
