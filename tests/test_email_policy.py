@@ -149,6 +149,26 @@ def test_the_registry_gives_headers_equal_to_the_standard_ones() -> None:
         assert made.fold(policy=email.policy.SMTP) == expected.fold(policy=email.policy.SMTP)
 
 
+def test_a_header_keeps_its_folding_for_the_same_settings_only() -> None:
+    header = email_policy.SMTP.header_factory("Subject", "word " * 30 + "end")
+    narrow = email_policy.SMTP.clone(max_line_length=40)
+    stock_narrow = email.policy.SMTP.clone(max_line_length=40)
+    assert email_policy.SMTP.fold("Subject", header) == email.policy.SMTP.fold("Subject", header)
+    # A clone with the same settings (the generator makes one per part) reuses it.
+    same = email_policy.SMTP.clone(linesep="\r\n")
+    assert same.fold("Subject", header) == email.policy.SMTP.fold("Subject", header)
+    # Other settings fold it again, as the standard policy does.
+    assert narrow.fold("Subject", header) == stock_narrow.fold("Subject", header)
+    assert narrow.fold("Subject", header) != email_policy.SMTP.fold("Subject", header)
+    assert email_policy.SMTP.fold("Subject", header) == email.policy.SMTP.fold("Subject", header)
+
+
+def test_the_modern_stand_in_has_the_settings_of_the_standard_smtp_policy() -> None:
+    for setting in ("linesep", "max_line_length", "utf8", "refold_source", "cte_type"):
+        assert getattr(email_policy.SMTP, setting) == getattr(email.policy.SMTP, setting)
+    assert email_policy.SMTP.content_manager is email.policy.SMTP.content_manager
+
+
 def messages() -> list[EmailMultiAlternatives]:
     plain = EmailMultiAlternatives(
         "Order 1 confirmed", "Hello\n", "Shop <shop@example.com>", ["jane@example.com"]

@@ -10,7 +10,8 @@ two of its costs buy nothing here:
   standard registry makes a new class, with :func:`type`, for every header
   it parses) and parses a short value it has just parsed once: a message's
   headers are parsed as Django sets them, and most of them are the same in
-  every message of a batch.
+  every message of a batch. Its folding of a header object is kept on the
+  object (:class:`SMTPPolicy`), so a shared header is folded once.
 * :data:`COMPAT32` (the legacy policy, which Django 5.2's messages carry) is
   :data:`email.policy.compat32` whose folding takes a short cut
   (:class:`Compat32`): a header that fits on one line as it is, printable
@@ -25,6 +26,7 @@ compare them on every header a message can have).
 
 from __future__ import annotations
 
+import contextlib
 import email.headerregistry
 import email.policy
 import functools
@@ -38,6 +40,7 @@ __all__ = [
     "SMTP",
     "CachingHeaderRegistry",
     "Compat32",
+    "SMTPPolicy",
 ]
 
 
@@ -84,8 +87,49 @@ PARSED_CACHE_SIZE = 256
 #: The longest header value (in characters) :class:`CachingHeaderRegistry` keeps parsed.
 PARSED_CACHE_VALUE = 200
 
-#: :data:`email.policy.SMTP` (CRLF line endings), with header classes made once.
-SMTP = email.policy.SMTP.clone(header_factory=CachingHeaderRegistry())
+
+class SMTPPolicy(email.policy.EmailPolicy):
+    """The modern policy, which keeps each header object's folding on the object.
+
+    A header object is immutable and its folding depends on it and the
+    policy's settings alone, so a header the messages of a batch share
+    (:class:`CachingHeaderRegistry`) is folded once for each settings (the
+    generator clones the policy for every part, so they are compared, not
+    the policy objects).
+    """
+
+    def _fold(self, name: str, value: Any, refold_binary: bool = False) -> str:
+        if not hasattr(value, "name"):
+            folded: str = super()._fold(name, value, refold_binary)  # type: ignore[misc]
+            return folded
+        settings = self._settings()
+        kept = getattr(value, "_django_ses_folding", None)
+        if kept is not None and kept[0] == settings:
+            return str(kept[1])
+        folded = value.fold(policy=self)
+        # A header-like object of another kind may take no attribute: nothing is kept.
+        with contextlib.suppress(AttributeError):
+            value._django_ses_folding = (settings, folded)
+        return folded
+
+    def _settings(self) -> tuple[Any, ...]:
+        """What this policy was made with (a policy is immutable: computed once)."""
+        settings: tuple[Any, ...] | None = self.__dict__.get("_django_ses_settings")
+        if settings is None:
+            made = sorted((k, v) for k, v in vars(self).items() if k != "_django_ses_settings")
+            settings = (type(self), *((k, _comparable(v)) for k, v in made))
+            object.__setattr__(self, "_django_ses_settings", settings)
+        return settings
+
+
+def _comparable(value: Any) -> Any:
+    """A policy setting as compared: a plain value itself, an object by identity."""
+    return value if isinstance(value, (str, int, float, type(None))) else ("id", id(value))
+
+
+#: :data:`email.policy.SMTP` (CRLF line endings), with header classes made once,
+#: short repeated headers parsed once and their foldings kept.
+SMTP = SMTPPolicy(linesep="\r\n", header_factory=CachingHeaderRegistry())
 
 #: A value the legacy folding writes as it is when it fits: printable ASCII, no white
 #: space at either end (the folding drops a trailing space), no line break.

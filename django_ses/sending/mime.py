@@ -208,7 +208,10 @@ def _serialize(mime: Any) -> bytes:
     """The bytes of ``mime`` with CRLF line endings, written as Django writes them."""
     as_bytes = mime.as_bytes
     if not _takes(getattr(as_bytes, "__func__", as_bytes), "linesep"):  # Django >= 6.0
-        return bytes(as_bytes(policy=mime.policy.clone(linesep="\r\n")))
+        policy = mime.policy
+        if policy.linesep != "\r\n":  # ours has CRLF: kept as it is, it keeps the foldings
+            policy = policy.clone(linesep="\r\n")
+        return bytes(as_bytes(policy=policy))
     if mime.policy is not email.policy.compat32:  # not one of Django's: as it writes itself
         return bytes(as_bytes(linesep="\r\n"))
     # Django < 6.0's as_bytes(), with the legacy policy's faster stand-in.
