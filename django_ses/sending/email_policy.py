@@ -113,13 +113,9 @@ class SMTPPolicy(email.policy.EmailPolicy):
         return folded
 
     def _settings(self) -> tuple[Any, ...]:
-        """What this policy was made with (a policy is immutable: computed once)."""
-        settings: tuple[Any, ...] | None = self.__dict__.get("_django_ses_settings")
-        if settings is None:
-            made = sorted((k, v) for k, v in vars(self).items() if k != "_django_ses_settings")
-            settings = (type(self), *((k, _comparable(v)) for k, v in made))
-            object.__setattr__(self, "_django_ses_settings", settings)
-        return settings
+        """What this policy was made with (computed each time: a clone copies what an
+        instance holds, so nothing computed may be kept on it)."""
+        return (type(self), *sorted((k, _comparable(v)) for k, v in vars(self).items()))
 
 
 def _comparable(value: Any) -> Any:
