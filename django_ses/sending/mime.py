@@ -209,7 +209,7 @@ def _serialize(mime: Any) -> bytes:
     as_bytes = mime.as_bytes
     if not _takes(getattr(as_bytes, "__func__", as_bytes), "linesep"):  # Django >= 6.0
         policy = mime.policy
-        if policy.linesep != "\r\n":  # ours has CRLF: kept as it is, it keeps the foldings
+        if policy.linesep != "\r\n":  # ours (email_policy.SMTP) has CRLF already
             policy = policy.clone(linesep="\r\n")
         return bytes(as_bytes(policy=policy))
     if mime.policy is not email.policy.compat32:  # not one of Django's: as it writes itself
