@@ -217,6 +217,14 @@ def test_a_django_6_message_is_written_as_with_the_standard_policy(index: int) -
     assert mime._serialize(ours) == mime._serialize(standard)
 
 
+@pytest.mark.skipif(django.VERSION < (6, 0), reason="Django 6.0 builds with the modern API")
+def test_messages_built_for_sending_share_the_headers_they_have_in_common() -> None:
+    first, second = (mime._build(message) for message in messages())
+    assert first.policy is email_policy.SMTP
+    assert first["MIME-Version"] is second["MIME-Version"]
+    assert first["Subject"] is not second["Subject"]
+
+
 def test_a_rendered_message_still_carries_every_header_it_should() -> None:
     raw = mime.render_mime(messages()[1], message_id="<fixed@example.com>")
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
