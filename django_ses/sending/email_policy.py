@@ -10,7 +10,10 @@ two of its costs buy nothing here:
   standard registry makes a new class, with :func:`type`, for every header
   it parses) and parses a short value it has just parsed once: a message's
   headers are parsed as Django sets them, and most of them are the same in
-  every message of a batch. Its folding of a header object is kept on the
+  every message of a batch. A multipart part's ``Content-Type`` with a
+  boundary of :func:`new_boundary`'s form, different in every message, is
+  made from the parse of the same header with a model boundary instead
+  (:func:`with_boundary`). Its folding of a header object is kept on the
   object (:class:`SMTPPolicy`), so a shared header is folded once.
 * :data:`COMPAT32` (the legacy policy, which Django 5.2's messages carry) is
   :data:`email.policy.compat32` whose folding takes a short cut
@@ -32,6 +35,7 @@ import email.headerregistry
 import email.policy
 import functools
 import re
+import secrets
 from typing import Any
 
 __all__ = [
@@ -42,6 +46,8 @@ __all__ = [
     "CachingHeaderRegistry",
     "Compat32",
     "SMTPPolicy",
+    "new_boundary",
+    "with_boundary",
 ]
 
 
@@ -74,8 +80,21 @@ class CachingHeaderRegistry(email.headerregistry.HeaderRegistry):
 
     def __call__(self, name: str, value: Any) -> Any:
         if type(name) is str and type(value) is str and len(value) <= PARSED_CACHE_VALUE:
+            if value.startswith("multipart/"):
+                made = self._with_our_boundary(name, value)
+                if made is not None:
+                    return made
             return self._parsed(name, value)
         return super().__call__(name, value)
+
+    def _with_our_boundary(self, name: str, value: str) -> Any:
+        """``Content-Type: multipart/…; boundary="…"`` with a boundary of
+        :func:`new_boundary`'s form, made from the parse of the model (``None``: any other)."""
+        found = _OUR_BOUNDARY_CONTENT_TYPE.fullmatch(value)
+        if found is None or name.lower() != "content-type":
+            return None
+        model = self._parsed(name, f'{found[1]}{MODEL_BOUNDARY}"')
+        return with_boundary(model, found[2])
 
     def map_to_type(self, name: str, cls: Any) -> None:
         super().map_to_type(name, cls)
@@ -89,6 +108,87 @@ PARSED_CACHE_SIZE = 256
 PARSED_CACHE_VALUE = 200
 
 
+def new_boundary() -> str:
+    """A multipart boundary: the email package's form and length, with 19 random hex digits.
+
+    76 random bits (:mod:`secrets`): a boundary chosen after the content was
+    written cannot be in it but by a chance of 2**-76. Every boundary is as
+    long as the next, so two renderings of a message agree on its size.
+    """
+    return f"{'=' * 15}{secrets.token_hex(10)[:19]}=="
+
+
+#: The boundary a ``Content-Type`` with one of :func:`new_boundary` is parsed with, once.
+MODEL_BOUNDARY = f"{'=' * 15}{'0' * 19}=="
+#: A multipart ``Content-Type`` whose only parameter is a boundary of :func:`new_boundary`.
+_OUR_BOUNDARY_CONTENT_TYPE = re.compile(
+    r'(multipart/[a-z0-9.+-]{1,64}; boundary=")(={15}[0-9a-f]{19}==)"'
+)
+
+
+def with_boundary(model: Any, boundary: str) -> Any:
+    """The header ``model`` (a parsed ``Content-Type`` whose boundary is
+    :data:`MODEL_BOUNDARY`) with ``boundary`` instead, as the header factory would
+    parse it, without parsing; ``None`` if ``model`` is not such a header.
+
+    The new header is of ``model``'s class, with ``model``'s parse tree in which
+    the nodes down to the boundary are copies and the boundary's terminal reads
+    ``boundary`` (the others are shared: a parse tree is never changed once
+    made). The boundary is a quoted string of the model's length and
+    characters of the same kind, so the header folds as the model does with
+    the one string replaced (:class:`SMTPPolicy` folds it so).
+    """
+    params = getattr(model, "_params", None)
+    if not isinstance(params, dict) or params.get("boundary") != MODEL_BOUNDARY or model.defects:
+        return None
+    tree = _replace_terminal(model._parse_tree, MODEL_BOUNDARY, boundary)
+    if tree is None:
+        return None
+    header = type(model)._reconstruct(str(model).replace(MODEL_BOUNDARY, boundary))
+    state = {key: value for key, value in vars(model).items() if key != _FOLDING}
+    state.update(
+        _parse_tree=tree,
+        _params={**params, "boundary": boundary},
+        _django_ses_model=(model, boundary),
+    )
+    vars(header).update(state)
+    return header
+
+
+def _replace_terminal(tree: Any, old: str, new: str) -> Any:
+    """``tree`` whose one terminal reading ``old`` reads ``new``; ``None`` unless one does."""
+    found: list[tuple[int, ...]] = []
+    pending: list[tuple[Any, tuple[int, ...]]] = [(tree, ())]
+    while pending:
+        node, path = pending.pop()
+        for index, child in enumerate(node):
+            if isinstance(child, list):
+                pending.append((child, (*path, index)))
+            elif child == old:
+                found.append((*path, index))
+    if len(found) != 1:
+        return None
+    return _copy_along(tree, found[0], new)
+
+
+def _copy_along(node: Any, path: tuple[int, ...], new: str) -> Any:
+    index, rest = path[0], path[1:]
+    child = node[index]
+    if rest:
+        replaced = _copy_along(child, rest, new)
+    else:
+        replaced = type(child)(new, child.token_type)
+        vars(replaced).update(vars(child), defects=list(child.defects))
+    copy = type(node)(node)
+    vars(copy).update(vars(node), defects=list(node.defects))
+    copy[index] = replaced
+    return copy
+
+
+#: The attribute a header object's folding is kept in (:class:`SMTPPolicy`).
+_FOLDING = "_django_ses_folding"
+
+
 class SMTPPolicy(email.policy.EmailPolicy):
     """The modern policy, which keeps each header object's folding on the object.
 
@@ -96,27 +196,35 @@ class SMTPPolicy(email.policy.EmailPolicy):
     policy's settings alone, so a header the messages of a batch share
     (:class:`CachingHeaderRegistry`) is folded once for each settings (the
     generator clones the policy for every part, so they are compared, not
-    the policy objects).
+    the policy objects). A header made by :func:`with_boundary` is folded as
+    its model, with the boundary replaced.
     """
 
     def _fold(self, name: str, value: Any, refold_binary: bool = False) -> str:
         if not hasattr(value, "name"):
             folded: str = super()._fold(name, value, refold_binary)  # type: ignore[misc]
             return folded
+        model = getattr(value, "_django_ses_model", None)
+        if model is not None:
+            folded = self._fold(name, model[0], refold_binary)
+            if folded.count(MODEL_BOUNDARY) == 1:  # not split over lines
+                return folded.replace(MODEL_BOUNDARY, model[1])
         settings = self._settings()
-        kept = getattr(value, "_django_ses_folding", None)
+        kept = getattr(value, _FOLDING, None)
         if kept is not None and kept[0] == settings:
             return str(kept[1])
         folded = value.fold(policy=self)
         # A header-like object of another kind may take no attribute: nothing is kept.
         with contextlib.suppress(AttributeError):
-            value._django_ses_folding = (settings, folded)
+            setattr(value, _FOLDING, (settings, folded))
         return folded
 
     def _settings(self) -> tuple[Any, ...]:
         """What this policy was made with (computed each time: a clone copies what an
-        instance holds, so nothing computed may be kept on it)."""
-        return (type(self), *sorted((k, _comparable(v)) for k, v in vars(self).items()))
+        instance holds, so nothing computed may be kept on it). In the order the
+        settings were set: a clone keeps that order, and two policies with the same
+        settings set in another order only fold a header once more."""
+        return (type(self), *[(k, _comparable(v)) for k, v in vars(self).items()])
 
 
 def _comparable(value: Any) -> Any:

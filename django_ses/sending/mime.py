@@ -27,7 +27,6 @@ import functools
 import inspect
 import io
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import formataddr, getaddresses
@@ -224,21 +223,23 @@ def _serialize(mime: Any) -> bytes:
 
 
 def _set_boundaries(mime: Any) -> None:
-    """Give each multipart part without a boundary a random one of its own.
+    """Give each multipart part without a boundary one of its own
+    (:func:`~django_ses.sending.email_policy.new_boundary`).
 
     The email package would make up one and then search the part's whole
     rendered text for it with a regular expression compiled for that boundary
     alone: a new compilation per part, the costliest step of a small message.
-    Ours has the email package's form and length (so headers fold as they
-    would), with 19 random hex digits (76 bits, from :mod:`secrets`) chosen
-    after the content was written, which cannot be in it but by a chance of
-    2**-76 (and a base64 attachment spliced in later has no ``-`` to start a
-    boundary line). Every boundary is as long as the next, so renderings agree
-    on the size.
+    Ours is random and chosen after the content was written (a base64
+    attachment spliced in later has no ``-`` to start a boundary line).
     """
     for part in mime.walk():
-        if part.get_content_maintype() == "multipart" and part.get_boundary() is None:
-            part.set_boundary(f"==============={secrets.token_hex(10)[:19]}==")
+        if part.get_content_maintype() != "multipart":
+            continue
+        # Without the word, there is no boundary parameter to parse for.
+        declared = "boundary" in str(part.get("content-type", "")).lower()
+        if declared and part.get_boundary() is not None:
+            continue
+        part.set_boundary(email_policy.new_boundary())
 
 
 def render_mime(
