@@ -9,6 +9,7 @@ for whole messages.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import email.headerregistry
 import email.policy
 import pickle
@@ -163,6 +164,15 @@ def test_a_header_keeps_its_folding_for_the_same_settings_only() -> None:
     assert narrow.fold("Subject", header) == stock_narrow.fold("Subject", header)
     assert narrow.fold("Subject", header) != email_policy.SMTP.fold("Subject", header)
     assert email_policy.SMTP.fold("Subject", header) == email.policy.SMTP.fold("Subject", header)
+
+
+def test_a_policy_works_out_its_settings_once_and_a_clone_its_own() -> None:
+    policy = email_policy.SMTP.clone(max_line_length=60)
+    assert policy._settings() is policy._settings()
+    assert ("max_line_length", 60) in policy._settings()
+    narrower = policy.clone(max_line_length=30)
+    assert ("max_line_length", 30) in narrower._settings()
+    assert ("max_line_length", 60) in policy._settings()
 
 
 def test_the_modern_stand_in_has_the_settings_of_the_standard_smtp_policy() -> None:
@@ -366,3 +376,42 @@ def test_a_boundary_the_message_has_already_is_kept() -> None:
     assert email_policy._OUR_BOUNDARY_CONTENT_TYPE.fullmatch(
         f'multipart/x; boundary="{inner.get_boundary()}"'
     )
+
+
+DATES = [
+    dt.datetime(2026, 12, 8, 1, 19, 50, 667307, tzinfo=dt.timezone.utc),
+    dt.datetime(2026, 12, 8, 1, 19, 50, 1, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))),
+    dt.datetime(2026, 3, 29, 2, 30, 0, tzinfo=dt.timezone(-dt.timedelta(hours=7))),
+    dt.datetime(2026, 12, 8, 1, 19, 50),  # naive: written -0000
+]
+
+
+@pytest.mark.parametrize("when", DATES)
+def test_a_date_set_to_a_datetime_is_the_header_the_standard_registry_makes(when: Any) -> None:
+    ours = email_policy.SMTP.header_factory("Date", when)
+    standard = standard_header("Date", when)
+    assert str(ours) == str(standard)
+    assert type(ours).__name__ == type(standard).__name__
+    assert ours.datetime is when and standard.datetime is when
+    assert ours.defects == standard.defects == ()
+    for settings in FOLDING_SETTINGS:
+        stock = email.policy.SMTP.clone(**settings)
+        assert email_policy.SMTP.clone(**settings).fold("Date", ours) == stock.fold(
+            "Date", standard
+        )
+        assert ours.fold(policy=stock) == standard.fold(policy=stock)
+
+
+def test_dates_within_one_second_share_the_parse_of_the_date_as_written() -> None:
+    first = email_policy.SMTP.header_factory("Date", DATES[0])
+    second = email_policy.SMTP.header_factory("Date", DATES[0].replace(microsecond=3))
+    assert str(first) == str(second)
+    assert first._parse_tree is second._parse_tree
+    assert (first.datetime.microsecond, second.datetime.microsecond) == (667307, 3)
+
+
+def test_a_datetime_under_another_header_name_is_refused_as_by_the_standard_registry() -> None:
+    with pytest.raises(TypeError):
+        standard_header("X-When", DATES[0])
+    with pytest.raises(TypeError):
+        email_policy.SMTP.header_factory("X-When", DATES[0])

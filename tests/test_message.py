@@ -79,6 +79,17 @@ def test_parse_address_rejects_what_ses_would_reject(address):
         parse_address(address)
 
 
+def test_parse_address_keeps_what_it_parsed_and_refuses_a_bad_address_every_time():
+    parse_address.cache_clear()
+    first = parse_address("Shop <shop@example.com>", field="from address")
+
+    assert parse_address("Shop <shop@example.com>", field="from address") is first
+    assert parse_address.cache_info().hits == 1
+    for _ in range(2):
+        with pytest.raises(InvalidMessageError, match="Invalid To address"):
+            parse_address("user@localhost", field="To address")
+
+
 def test_encode_address_rfc2047_encodes_a_non_ascii_display_name():
     encoded = encode_address("Zoë <zoe@exämple.com>")
 

@@ -13,7 +13,9 @@ two of its costs buy nothing here:
   every message of a batch. A multipart part's ``Content-Type`` with a
   boundary of :func:`new_boundary`'s form, different in every message, is
   made from the parse of the same header with a model boundary instead
-  (:func:`with_boundary`). Its folding of a header object is kept on the
+  (:func:`with_boundary`); a ``Date`` set to a ``datetime`` (as Django sets
+  it) is the parse of the date as written, which it shares with the
+  messages made in the same second. Its folding of a header object is kept on the
   object (:class:`SMTPPolicy`), so a shared header is folded once.
 * :data:`COMPAT32` (the legacy policy, which Django 5.2's messages carry) is
   :data:`email.policy.compat32` whose folding takes a short cut
@@ -31,11 +33,14 @@ messages).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import email.headerregistry
 import email.policy
+import email.utils
 import functools
 import re
 import secrets
+import weakref
 from typing import Any
 
 __all__ = [
@@ -85,7 +90,27 @@ class CachingHeaderRegistry(email.headerregistry.HeaderRegistry):
                 if made is not None:
                     return made
             return self._parsed(name, value)
+        if type(name) is str and type(value) is dt.datetime:
+            made = self._dated(name, value)
+            if made is not None:
+                return made
         return super().__call__(name, value)
+
+    def _dated(self, name: str, value: dt.datetime) -> Any:
+        """A date header set to a ``datetime`` (Django sets ``Date`` so): the parse of
+        the date as written, with ``value`` as its ``datetime`` (``None``: another header).
+
+        Written to the second, the date is the same for the messages of a batch made
+        within one second.
+        """
+        written = email.utils.format_datetime(value)
+        model: Any = self._parsed(name, written)
+        if not hasattr(model, "_datetime") or str(model) != written or model.defects:
+            return None
+        header = type(model)._reconstruct(written)
+        state = {k: v for k, v in vars(model).items() if not k.startswith(_OURS)}
+        vars(header).update(state, _datetime=value)
+        return header
 
     def _with_our_boundary(self, name: str, value: str) -> Any:
         """``Content-Type: multipart/…; boundary="…"`` with a boundary of
@@ -141,13 +166,16 @@ def with_boundary(model: Any, boundary: str) -> Any:
     params = getattr(model, "_params", None)
     if not isinstance(params, dict) or params.get("boundary") != MODEL_BOUNDARY or model.defects:
         return None
-    tree = _replace_terminal(model._parse_tree, MODEL_BOUNDARY, boundary)
-    if tree is None:
+    path = getattr(model, _BOUNDARY_PATH, None)
+    if path is None:  # the model's first use
+        path = _path_to(model._parse_tree, MODEL_BOUNDARY)
+        setattr(model, _BOUNDARY_PATH, path)
+    if not path:
         return None
     header = type(model)._reconstruct(str(model).replace(MODEL_BOUNDARY, boundary))
-    state = {key: value for key, value in vars(model).items() if key != _FOLDING}
+    state = {k: v for k, v in vars(model).items() if not k.startswith(_OURS)}
     state.update(
-        _parse_tree=tree,
+        _parse_tree=_copy_along(model._parse_tree, path, boundary),
         _params={**params, "boundary": boundary},
         _django_ses_model=(model, boundary),
     )
@@ -155,8 +183,8 @@ def with_boundary(model: Any, boundary: str) -> Any:
     return header
 
 
-def _replace_terminal(tree: Any, old: str, new: str) -> Any:
-    """``tree`` whose one terminal reading ``old`` reads ``new``; ``None`` unless one does."""
+def _path_to(tree: Any, text: str) -> tuple[int, ...]:
+    """The indexes down ``tree`` to its one terminal reading ``text``; ``()`` unless one does."""
     found: list[tuple[int, ...]] = []
     pending: list[tuple[Any, tuple[int, ...]]] = [(tree, ())]
     while pending:
@@ -164,14 +192,13 @@ def _replace_terminal(tree: Any, old: str, new: str) -> Any:
         for index, child in enumerate(node):
             if isinstance(child, list):
                 pending.append((child, (*path, index)))
-            elif child == old:
+            elif child == text:
                 found.append((*path, index))
-    if len(found) != 1:
-        return None
-    return _copy_along(tree, found[0], new)
+    return found[0] if len(found) == 1 else ()
 
 
 def _copy_along(node: Any, path: tuple[int, ...], new: str) -> Any:
+    """``node`` with the terminal at ``path`` reading ``new``: the nodes down to it copied."""
     index, rest = path[0], path[1:]
     child = node[index]
     if rest:
@@ -185,6 +212,10 @@ def _copy_along(node: Any, path: tuple[int, ...], new: str) -> Any:
     return copy
 
 
+#: The prefix of what this module keeps on a header object.
+_OURS = "_django_ses_"
+#: Where a model keeps the path to its boundary (:func:`with_boundary`).
+_BOUNDARY_PATH = "_django_ses_boundary_path"
 #: The attribute a header object's folding is kept in (:class:`SMTPPolicy`).
 _FOLDING = "_django_ses_folding"
 
@@ -220,11 +251,17 @@ class SMTPPolicy(email.policy.EmailPolicy):
         return folded
 
     def _settings(self) -> tuple[Any, ...]:
-        """What this policy was made with (computed each time: a clone copies what an
-        instance holds, so nothing computed may be kept on it). In the order the
-        settings were set: a clone keeps that order, and two policies with the same
-        settings set in another order only fold a header once more."""
-        return (type(self), *[(k, _comparable(v)) for k, v in vars(self).items()])
+        """What this policy was made with. A policy cannot be changed, but a clone
+        copies what an instance holds, so this is kept beside the policy, not on it."""
+        settings = _SETTINGS.get(self)
+        if settings is None:
+            settings = (type(self), *sorted((k, _comparable(v)) for k, v in vars(self).items()))
+            _SETTINGS[self] = settings
+        return settings
+
+
+#: Each live policy's settings (:meth:`SMTPPolicy._settings`).
+_SETTINGS: weakref.WeakKeyDictionary[SMTPPolicy, tuple[Any, ...]] = weakref.WeakKeyDictionary()
 
 
 def _comparable(value: Any) -> Any:

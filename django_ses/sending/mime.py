@@ -88,12 +88,14 @@ class ParsedAddress:
     addr_spec: str
 
 
+@functools.lru_cache(maxsize=256)
 def parse_address(address: str, *, field: str = "address") -> ParsedAddress:
     """Parse one address (``"Jane <jane@example.com>"`` or ``"jane@example.com"``).
 
     Raises :class:`InvalidMessageError` for anything SES would reject: no or
     several addresses, control characters, a non-ASCII local part (SES does not
     support SMTPUTF8) or an invalid domain. Non-ASCII domains are IDNA-encoded.
+    The last 256 addresses parsed are kept (the sender of a batch is parsed once).
     """
     text = str(address)
     if not text.strip():
@@ -148,7 +150,7 @@ def encode_address(address: str, *, field: str = "address") -> str:
     IDNA-encoded: ``"Zoë <zoe@exämple.com>"`` becomes
     ``"=?utf-8?b?Wm/Dqw==?= <zoe@xn--exmple-cua.com>"``.
     """
-    parsed = parse_address(address, field=field)
+    parsed = parse_address(str(address), field=field)
     return formataddr((parsed.display_name, parsed.addr_spec), charset="utf-8")
 
 
