@@ -177,8 +177,8 @@ def with_boundary(model: Any, boundary: str) -> Any:
     state.update(
         _parse_tree=_copy_along(model._parse_tree, path, boundary),
         _params={**params, "boundary": boundary},
-        _django_ses_model=(model, boundary),
     )
+    state[_MODEL] = (model, boundary)
     vars(header).update(state)
     return header
 
@@ -214,6 +214,8 @@ def _copy_along(node: Any, path: tuple[int, ...], new: str) -> Any:
 
 #: The prefix of what this module keeps on a header object.
 _OURS = "_django_ses_"
+#: Where a header made by :func:`with_boundary` keeps its model and its boundary.
+_MODEL = "_django_ses_model"
 #: Where a model keeps the path to its boundary (:func:`with_boundary`).
 _BOUNDARY_PATH = "_django_ses_boundary_path"
 #: The attribute a header object's folding is kept in (:class:`SMTPPolicy`).
@@ -235,7 +237,7 @@ class SMTPPolicy(email.policy.EmailPolicy):
         if not hasattr(value, "name"):
             folded: str = super()._fold(name, value, refold_binary)  # type: ignore[misc]
             return folded
-        model = getattr(value, "_django_ses_model", None)
+        model = getattr(value, _MODEL, None)
         if model is not None:
             folded = self._fold(name, model[0], refold_binary)
             if folded.count(MODEL_BOUNDARY) == 1:  # not split over lines
