@@ -8,11 +8,9 @@ for whole messages.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import email.headerregistry
 import email.policy
-import pickle
 import random
 import string
 from typing import Any
@@ -22,6 +20,7 @@ import pytest
 from django.core.mail import EmailMultiAlternatives
 
 from django_ses.sending import email_policy, mime
+from tests.email_headers import FOLDING_SETTINGS, standard_header
 
 STOCK_COMPAT32 = email.policy.compat32.clone(linesep="\r\n")
 FAST_COMPAT32 = email_policy.COMPAT32.clone(linesep="\r\n")
@@ -245,137 +244,6 @@ def test_a_rendered_message_still_carries_every_header_it_should() -> None:
     assert parsed["X-Campaign"].strip() == "winter  sale"
     assert [a.get_filename() for a in parsed.iter_attachments()] == ["reçu.pdf", "notes.txt"]
     assert b"\r\n\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
-
-
-SUBTYPES = ["mixed", "alternative", "related", "x-custom.sub+1"]
-FOLDING_SETTINGS: list[dict[str, Any]] = [
-    {},
-    {"max_line_length": 40},
-    {"max_line_length": 20},  # the boundary parameter is split over lines
-    {"max_line_length": 0},
-    {"utf8": True},
-    {"linesep": "\n"},
-]
-
-
-def standard_header(name: str, value: str) -> Any:
-    return email.headerregistry.HeaderRegistry()(name, value)
-
-
-@pytest.mark.parametrize("subtype", SUBTYPES)
-def test_a_content_type_with_our_boundary_is_the_header_the_standard_registry_parses(
-    subtype: str,
-) -> None:
-    for _ in range(50):
-        value = f'multipart/{subtype}; boundary="{email_policy.new_boundary()}"'
-        ours = email_policy.SMTP.header_factory("Content-Type", value)
-        standard = standard_header("Content-Type", value)
-        assert str(ours) == str(standard) == value
-        assert type(ours).__name__ == type(standard).__name__
-        assert dict(ours.params) == dict(standard.params)
-        assert (ours.content_type, ours.maintype, ours.subtype) == (
-            standard.content_type,
-            standard.maintype,
-            standard.subtype,
-        )
-        assert ours.defects == standard.defects == ()
-        assert str(ours._parse_tree) == str(standard._parse_tree)
-        for settings in FOLDING_SETTINGS:
-            stock = email.policy.SMTP.clone(**settings)
-            fast = email_policy.SMTP.clone(**settings)
-            assert fast.fold("Content-Type", ours) == stock.fold("Content-Type", standard)
-            assert ours.fold(policy=stock) == standard.fold(policy=stock)
-
-
-def test_a_copied_content_type_with_our_boundary_folds_as_the_original() -> None:
-    value = f'multipart/mixed; boundary="{email_policy.new_boundary()}"'
-    ours = email_policy.SMTP.header_factory("Content-Type", value)
-    for copied in (copy.copy(ours), copy.deepcopy(ours), pickle.loads(pickle.dumps(ours))):
-        assert str(copied) == value
-        assert copied.params["boundary"] == ours.params["boundary"]
-        assert email_policy.SMTP.fold("Content-Type", copied) == email.policy.SMTP.fold(
-            "Content-Type", standard_header("Content-Type", value)
-        )
-
-
-def test_a_content_type_with_our_boundary_is_made_from_its_models_parse() -> None:
-    boundary = email_policy.new_boundary()
-    model = email_policy.SMTP.header_factory(
-        "Content-Type", f'multipart/mixed; boundary="{email_policy.MODEL_BOUNDARY}"'
-    )
-    made = email_policy.SMTP.header_factory(
-        "Content-Type", f'multipart/mixed; boundary="{boundary}"'
-    )
-    assert made.params["boundary"] == boundary
-    assert model.params["boundary"] == email_policy.MODEL_BOUNDARY  # the model is unchanged
-    assert made._parse_tree[0] is model._parse_tree[0]  # the subtype's token: shared, not parsed
-    assert made._parse_tree is not model._parse_tree
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        'multipart/mixed; boundary="===============ABCDEF0123456789012=="',  # capitals
-        'multipart/mixed; boundary="===============0123456789=="',  # shorter
-        'multipart/mixed; charset="utf-8"; boundary="===============0123456789012345678=="',
-        'multipart/mixed; boundary="===============0123456789012345678=="; x=y',
-        "multipart/mixed; boundary================0123456789012345678==",  # unquoted
-        'Multipart/Mixed; boundary="===============0123456789012345678=="',
-    ],
-)
-def test_any_other_multipart_content_type_is_parsed(value: str) -> None:
-    ours = email_policy.SMTP.header_factory("Content-Type", value)
-    standard = standard_header("Content-Type", value)
-    assert not hasattr(ours, "_django_ses_model")
-    assert dict(ours.params) == dict(standard.params)
-    assert email_policy.SMTP.fold("Content-Type", ours) == email.policy.SMTP.fold(
-        "Content-Type", standard
-    )
-
-
-def test_a_header_of_another_name_with_such_a_value_is_parsed_as_that_header() -> None:
-    value = f'multipart/mixed; boundary="{email_policy.new_boundary()}"'
-    ours = email_policy.SMTP.header_factory("X-Note", value)
-    assert not hasattr(ours, "_django_ses_model")
-    assert str(ours) == str(standard_header("X-Note", value))
-
-
-def test_only_a_content_type_with_the_model_boundary_can_take_another() -> None:
-    factory = email_policy.SMTP.header_factory
-    assert email_policy.with_boundary(factory("Subject", "Hello"), "x") is None
-    assert email_policy.with_boundary(factory("Content-Type", "multipart/mixed"), "x") is None
-    other = factory("Content-Type", 'multipart/mixed; boundary="elsewhere"')
-    assert email_policy.with_boundary(other, email_policy.new_boundary()) is None
-
-
-def test_boundaries_are_random_and_of_one_form_and_length() -> None:
-    made = {email_policy.new_boundary() for _ in range(1000)}
-    assert len(made) == 1000
-    assert {len(boundary) for boundary in made} == {len(email_policy.MODEL_BOUNDARY)}
-    value = 'multipart/mixed; boundary="{}"'
-    assert all(email_policy._OUR_BOUNDARY_CONTENT_TYPE.fullmatch(value.format(b)) for b in made)
-
-
-def test_a_rendered_message_has_a_boundary_of_that_form_in_every_multipart() -> None:
-    raw = mime.render_mime(messages()[1], message_id="<fixed@example.com>")
-    parsed = email.message_from_bytes(raw, policy=email.policy.default)
-    boundaries = [p.get_boundary() for p in parsed.walk() if p.is_multipart()]
-    assert len(boundaries) == 2 and len(set(boundaries)) == 2
-    assert all(
-        email_policy._OUR_BOUNDARY_CONTENT_TYPE.fullmatch(f'multipart/x; boundary="{b}"')
-        for b in boundaries
-    )
-
-
-def test_a_boundary_the_message_has_already_is_kept() -> None:
-    built = mime._build(messages()[1])
-    built.set_boundary("kept-boundary")
-    mime._set_boundaries(built)
-    assert built.get_boundary() == "kept-boundary"
-    inner = [p for p in built.walk() if p.is_multipart()][1]
-    assert email_policy._OUR_BOUNDARY_CONTENT_TYPE.fullmatch(
-        f'multipart/x; boundary="{inner.get_boundary()}"'
-    )
 
 
 DATES = [

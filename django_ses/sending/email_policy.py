@@ -10,13 +10,14 @@ two of its costs buy nothing here:
   standard registry makes a new class, with :func:`type`, for every header
   it parses) and parses a short value it has just parsed once: a message's
   headers are parsed as Django sets them, and most of them are the same in
-  every message of a batch. A multipart part's ``Content-Type`` with a
-  boundary of :func:`new_boundary`'s form, different in every message, is
-  made from the parse of the same header with a model boundary instead
-  (:func:`with_boundary`); a ``Date`` set to a ``datetime`` (as Django sets
-  it) is the parse of the date as written, which it shares with the
-  messages made in the same second. Its folding of a header object is kept on the
-  object (:class:`SMTPPolicy`), so a shared header is folded once.
+  every message of a batch. Headers that differ in every message only in
+  parts that do not change their parse (a multipart part's ``Content-Type``
+  with its boundary, a list of bare addresses) are made from the parse of a
+  model (:mod:`~django_ses.sending.header_models`); a ``Date`` set to a
+  ``datetime`` (as Django sets it) is the parse of the date as written,
+  which it shares with the messages made in the same second. Its folding of
+  a header object is kept on the object (:class:`SMTPPolicy`), so a shared
+  header is folded once.
 * :data:`COMPAT32` (the legacy policy, which Django 5.2's messages carry) is
   :data:`email.policy.compat32` whose folding takes a short cut
   (:class:`Compat32`): a header that fits on one line as it is, printable
@@ -39,9 +40,10 @@ import email.policy
 import email.utils
 import functools
 import re
-import secrets
 import weakref
 from typing import Any
+
+from django_ses.sending import header_models
 
 __all__ = [
     "COMPAT32",
@@ -51,8 +53,6 @@ __all__ = [
     "CachingHeaderRegistry",
     "Compat32",
     "SMTPPolicy",
-    "new_boundary",
-    "with_boundary",
 ]
 
 
@@ -80,7 +80,12 @@ class CachingHeaderRegistry(email.headerregistry.HeaderRegistry):
         key = name.lower()
         made = self._made.get(key)
         if made is None:
-            made = self._made[key] = super().__getitem__(key)
+            made = super().__getitem__(key)
+            if getattr(made, "value_parser", None) is _STANDARD_ADDRESS_PARSER:
+                # An address header: lists of bare addresses are made from models.
+                parse = staticmethod(header_models.parse_address_list)
+                made = type(made.__name__, made.__bases__, {"value_parser": parse})
+            self._made[key] = made
         return made
 
     def __call__(self, name: str, value: Any) -> Any:
@@ -108,18 +113,19 @@ class CachingHeaderRegistry(email.headerregistry.HeaderRegistry):
         if not hasattr(model, "_datetime") or str(model) != written or model.defects:
             return None
         header = type(model)._reconstruct(written)
-        state = {k: v for k, v in vars(model).items() if not k.startswith(_OURS)}
+        state = {k: v for k, v in vars(model).items() if not k.startswith(header_models.OURS)}
         vars(header).update(state, _datetime=value)
         return header
 
     def _with_our_boundary(self, name: str, value: str) -> Any:
         """``Content-Type: multipart/…; boundary="…"`` with a boundary of
-        :func:`new_boundary`'s form, made from the parse of the model (``None``: any other)."""
-        found = _OUR_BOUNDARY_CONTENT_TYPE.fullmatch(value)
+        :func:`~django_ses.sending.header_models.new_boundary`'s form, made from the parse
+        of its model (``None``: any other)."""
+        found = header_models.BOUNDARY_CONTENT_TYPE.fullmatch(value)
         if found is None or name.lower() != "content-type":
             return None
-        model = self._parsed(name, f'{found[1]}{MODEL_BOUNDARY}"')
-        return with_boundary(model, found[2])
+        model = self._parsed(name, f'{found[1]}{header_models.MODEL_BOUNDARY}"')
+        return header_models.with_boundary(model, found[2])
 
     def map_to_type(self, name: str, cls: Any) -> None:
         super().map_to_type(name, cls)
@@ -133,93 +139,10 @@ PARSED_CACHE_SIZE = 256
 PARSED_CACHE_VALUE = 200
 
 
-def new_boundary() -> str:
-    """A multipart boundary: the email package's form and length, with 19 random hex digits.
-
-    76 random bits (:mod:`secrets`): a boundary chosen after the content was
-    written cannot be in it but by a chance of 2**-76. Every boundary is as
-    long as the next, so two renderings of a message agree on its size.
-    """
-    return f"{'=' * 15}{secrets.token_hex(10)[:19]}=="
-
-
-#: The boundary a ``Content-Type`` with one of :func:`new_boundary` is parsed with, once.
-MODEL_BOUNDARY = f"{'=' * 15}{'0' * 19}=="
-#: A multipart ``Content-Type`` whose only parameter is a boundary of :func:`new_boundary`.
-_OUR_BOUNDARY_CONTENT_TYPE = re.compile(
-    r'(multipart/[a-z0-9.+-]{1,64}; boundary=")(={15}[0-9a-f]{19}==)"'
-)
-
-
-def with_boundary(model: Any, boundary: str) -> Any:
-    """The header ``model`` (a parsed ``Content-Type`` whose boundary is
-    :data:`MODEL_BOUNDARY`) with ``boundary`` instead, as the header factory would
-    parse it, without parsing; ``None`` if ``model`` is not such a header.
-
-    The new header is of ``model``'s class, with ``model``'s parse tree in which
-    the nodes down to the boundary are copies and the boundary's terminal reads
-    ``boundary`` (the others are shared: a parse tree is never changed once
-    made). The boundary is a quoted string of the model's length and
-    characters of the same kind, so the header folds as the model does with
-    the one string replaced (:class:`SMTPPolicy` folds it so).
-    """
-    params = getattr(model, "_params", None)
-    if not isinstance(params, dict) or params.get("boundary") != MODEL_BOUNDARY or model.defects:
-        return None
-    path = getattr(model, _BOUNDARY_PATH, None)
-    if path is None:  # the model's first use
-        path = _path_to(model._parse_tree, MODEL_BOUNDARY)
-        setattr(model, _BOUNDARY_PATH, path)
-    if not path:
-        return None
-    header = type(model)._reconstruct(str(model).replace(MODEL_BOUNDARY, boundary))
-    state = {k: v for k, v in vars(model).items() if not k.startswith(_OURS)}
-    state.update(
-        _parse_tree=_copy_along(model._parse_tree, path, boundary),
-        _params={**params, "boundary": boundary},
-    )
-    state[_MODEL] = (model, boundary)
-    vars(header).update(state)
-    return header
-
-
-def _path_to(tree: Any, text: str) -> tuple[int, ...]:
-    """The indexes down ``tree`` to its one terminal reading ``text``; ``()`` unless one does."""
-    found: list[tuple[int, ...]] = []
-    pending: list[tuple[Any, tuple[int, ...]]] = [(tree, ())]
-    while pending:
-        node, path = pending.pop()
-        for index, child in enumerate(node):
-            if isinstance(child, list):
-                pending.append((child, (*path, index)))
-            elif child == text:
-                found.append((*path, index))
-    return found[0] if len(found) == 1 else ()
-
-
-def _copy_along(node: Any, path: tuple[int, ...], new: str) -> Any:
-    """``node`` with the terminal at ``path`` reading ``new``: the nodes down to it copied."""
-    index, rest = path[0], path[1:]
-    child = node[index]
-    if rest:
-        replaced = _copy_along(child, rest, new)
-    else:
-        replaced = type(child)(new, child.token_type)
-        vars(replaced).update(vars(child), defects=list(child.defects))
-    copy = type(node)(node)
-    vars(copy).update(vars(node), defects=list(node.defects))
-    copy[index] = replaced
-    return copy
-
-
-#: The prefix of what this module keeps on a header object.
-_OURS = "_django_ses_"
-#: Where a header made by :func:`with_boundary` keeps its model and its boundary.
-_MODEL = "_django_ses_model"
-#: Where a model keeps the path to its boundary (:func:`with_boundary`).
-_BOUNDARY_PATH = "_django_ses_boundary_path"
 #: The attribute a header object's folding is kept in (:class:`SMTPPolicy`).
-_FOLDING = "_django_ses_folding"
+_FOLDING = f"{header_models.OURS}folding"
+#: The value parser the standard registry gives every address header.
+_STANDARD_ADDRESS_PARSER = email.headerregistry.AddressHeader.value_parser
 
 
 class SMTPPolicy(email.policy.EmailPolicy):
@@ -229,19 +152,20 @@ class SMTPPolicy(email.policy.EmailPolicy):
     policy's settings alone, so a header the messages of a batch share
     (:class:`CachingHeaderRegistry`) is folded once for each settings (the
     generator clones the policy for every part, so they are compared, not
-    the policy objects). A header made by :func:`with_boundary` is folded as
-    its model, with the boundary replaced.
+    the policy objects). A header made by
+    :func:`~django_ses.sending.header_models.with_boundary` is folded as its
+    model, with the boundary replaced.
     """
 
     def _fold(self, name: str, value: Any, refold_binary: bool = False) -> str:
         if not hasattr(value, "name"):
             folded: str = super()._fold(name, value, refold_binary)  # type: ignore[misc]
             return folded
-        model = getattr(value, _MODEL, None)
+        model = getattr(value, header_models.MODEL_OF, None)
         if model is not None:
             folded = self._fold(name, model[0], refold_binary)
-            if folded.count(MODEL_BOUNDARY) == 1:  # not split over lines
-                return folded.replace(MODEL_BOUNDARY, model[1])
+            if folded.count(header_models.MODEL_BOUNDARY) == 1:  # not split over lines
+                return folded.replace(header_models.MODEL_BOUNDARY, model[1])
         settings = self._settings()
         kept = getattr(value, _FOLDING, None)
         if kept is not None and kept[0] == settings:

@@ -35,7 +35,7 @@ from typing import Any, Literal
 from django.core.mail import EmailMessage
 
 from django_ses.exceptions import InvalidMessageError, MessageTooLargeError
-from django_ses.sending import attachments, email_policy
+from django_ses.sending import attachments, email_policy, header_models
 from django_ses.sending.headers import (
     CONFIGURATION_SET_HEADER,
     RESULT_KEYS,
@@ -226,7 +226,7 @@ def _serialize(mime: Any) -> bytes:
 
 def _set_boundaries(mime: Any) -> None:
     """Give each multipart part without a boundary one of its own
-    (:func:`~django_ses.sending.email_policy.new_boundary`).
+    (:func:`~django_ses.sending.header_models.new_boundary`).
 
     The email package would make up one and then search the part's whole
     rendered text for it with a regular expression compiled for that boundary
@@ -241,7 +241,7 @@ def _set_boundaries(mime: Any) -> None:
         declared = "boundary" in str(part.get("content-type", "")).lower()
         if declared and part.get_boundary() is not None:
             continue
-        part.set_boundary(email_policy.new_boundary())
+        part.set_boundary(header_models.new_boundary())
 
 
 def render_mime(
