@@ -81,7 +81,7 @@ class CachingHeaderRegistry(email.headerregistry.HeaderRegistry):
         made = self._made.get(key)
         if made is None:
             made = super().__getitem__(key)
-            if getattr(made, "value_parser", None) is _STANDARD_ADDRESS_PARSER:
+            if getattr(made, "value_parser", None) is header_models.STANDARD_ADDRESS_PARSER:
                 # An address header: lists of bare addresses are made from models.
                 parse = staticmethod(header_models.parse_address_list)
                 made = type(made.__name__, made.__bases__, {"value_parser": parse})
@@ -141,8 +141,6 @@ PARSED_CACHE_VALUE = 200
 
 #: The attribute a header object's folding is kept in (:class:`SMTPPolicy`).
 _FOLDING = f"{header_models.OURS}folding"
-#: The value parser the standard registry gives every address header.
-_STANDARD_ADDRESS_PARSER = email.headerregistry.AddressHeader.value_parser
 
 
 class SMTPPolicy(email.policy.EmailPolicy):

@@ -38,6 +38,7 @@ __all__ = [
     "MODEL_BOUNDARY",
     "MODEL_OF",
     "OURS",
+    "STANDARD_ADDRESS_PARSER",
     "new_boundary",
     "parse_address_list",
     "with_boundary",
@@ -142,7 +143,8 @@ def _retext(terminal: Any, text: str) -> Any:
 
 # -- address lists ------------------------------------------------------------------------
 
-_STANDARD_ADDRESS_PARSER = email.headerregistry.AddressHeader.value_parser
+#: The value parser the standard registry gives every address header.
+STANDARD_ADDRESS_PARSER = email.headerregistry.AddressHeader.value_parser
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _BARE_ADDRESS = rf"{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*"
 #: Bare addresses separated by ``", "``, as Django joins a recipient list.
@@ -161,7 +163,7 @@ def parse_address_list(value: str) -> Any:
         made = _bare_address_list(value)
         if made is not None:
             return made
-    return _STANDARD_ADDRESS_PARSER(value)
+    return STANDARD_ADDRESS_PARSER(value)
 
 
 def _bare_address_list(value: str) -> Any:
