@@ -102,20 +102,10 @@ class CachingHeaderRegistry(email.headerregistry.HeaderRegistry):
         return super().__call__(name, value)
 
     def _dated(self, name: str, value: dt.datetime) -> Any:
-        """A date header set to a ``datetime`` (Django sets ``Date`` so): the parse of
-        the date as written, with ``value`` as its ``datetime`` (``None``: another header).
-
-        Written to the second, the date is the same for the messages of a batch made
-        within one second.
-        """
+        """A date header set to a ``datetime`` (Django sets ``Date`` so), made from the
+        parse of the date as written (``None``: another header)."""
         written = email.utils.format_datetime(value)
-        model: Any = self._parsed(name, written)
-        if not hasattr(model, "_datetime") or str(model) != written or model.defects:
-            return None
-        header = type(model)._reconstruct(written)
-        state = {k: v for k, v in vars(model).items() if not k.startswith(header_models.OURS)}
-        vars(header).update(state, _datetime=value)
-        return header
+        return header_models.with_datetime(self._parsed(name, written), value, written)
 
     def _with_our_boundary(self, name: str, value: str) -> Any:
         """``Content-Type: multipart/…; boundary="…"`` with a boundary of

@@ -12,6 +12,9 @@ the model's parse tree with the parts put in:
   parameter is a boundary of :func:`new_boundary`'s form (the one
   :mod:`~django_ses.sending.mime` gives every part), from the parse of the same
   header with :data:`MODEL_BOUNDARY`;
+* :func:`with_datetime`: a date header set to a ``datetime`` (as Django sets
+  ``Date``), from the parse of the date as written, which the messages made
+  in the same second share;
 * :func:`parse_address_list`: the value parser of the address headers (``To``,
   ``Cc``, ``From``…). A list of bare addresses (``local@domain`` of dot-atoms,
   separated by ``", "``: every recipient list Django writes from plain
@@ -25,6 +28,7 @@ one the email package parses, node for node, and to its folding.
 
 from __future__ import annotations
 
+import datetime as dt
 import email._header_value_parser as parser
 import email.headerregistry
 import functools
@@ -42,14 +46,15 @@ __all__ = [
     "new_boundary",
     "parse_address_list",
     "with_boundary",
+    "with_datetime",
 ]
 
 #: The prefix of what this package keeps on a header object (never copied to another).
 OURS = "_django_ses_"
 #: Where a header made by :func:`with_boundary` keeps its model and its boundary.
 MODEL_OF = "_django_ses_model"
-#: Where a model keeps the path to its boundary.
-_BOUNDARY_PATH = "_django_ses_boundary_path"
+#: Where a model keeps (the id of) the terminal of its boundary.
+_BOUNDARY_TERMINAL = "_django_ses_boundary_terminal"
 
 
 def new_boundary() -> str:
@@ -86,45 +91,43 @@ def with_boundary(model: Any, boundary: str) -> Any:
     params = getattr(model, "_params", None)
     if not isinstance(params, dict) or params.get("boundary") != MODEL_BOUNDARY or model.defects:
         return None
-    path = getattr(model, _BOUNDARY_PATH, None)
-    if path is None:  # the model's first use
-        path = _path_to(model._parse_tree, MODEL_BOUNDARY)
-        setattr(model, _BOUNDARY_PATH, path)
-    if not path:
+    terminal = getattr(model, _BOUNDARY_TERMINAL, None)
+    if terminal is None:  # the model's first use
+        found = [t for t in _terminals(model._parse_tree) if t == MODEL_BOUNDARY]
+        terminal = frozenset({id(found[0])}) if len(found) == 1 else frozenset()
+        setattr(model, _BOUNDARY_TERMINAL, terminal)
+    if not terminal:
         return None
-    header = type(model)._reconstruct(str(model).replace(MODEL_BOUNDARY, boundary))
-    state = {k: v for k, v in vars(model).items() if not k.startswith(OURS)}
-    state.update(
-        _parse_tree=_copy_along(model._parse_tree, path, boundary),
+    return _from_model(
+        model,
+        str(model).replace(MODEL_BOUNDARY, boundary),
+        _parse_tree=_rebuild(model._parse_tree, terminal, iter([boundary])),
         _params={**params, "boundary": boundary},
+        **{MODEL_OF: (model, boundary)},
     )
-    state[MODEL_OF] = (model, boundary)
+
+
+def with_datetime(model: Any, value: dt.datetime, written: str) -> Any:
+    """The date header ``model``, parsed from ``written`` (``value`` as
+    :func:`email.utils.format_datetime` writes it), with ``value`` as its
+    ``datetime``: the header the factory makes from ``value``; ``None`` if
+    ``model`` is not such a header.
+
+    Made from a ``datetime``, a date header is parsed from the date as written
+    (to the second), so the messages of one second share the model's parse.
+    """
+    if not hasattr(model, "_datetime") or str(model) != written or model.defects:
+        return None
+    return _from_model(model, written, _datetime=value)
+
+
+def _from_model(model: Any, text: str, **state: Any) -> Any:
+    """A header of ``model``'s class reading ``text``, with ``model``'s attributes
+    but what this package keeps on it, and ``state`` over them."""
+    header = type(model)._reconstruct(text)
+    vars(header).update({k: v for k, v in vars(model).items() if not k.startswith(OURS)})
     vars(header).update(state)
     return header
-
-
-def _path_to(tree: Any, text: str) -> tuple[int, ...]:
-    """The indexes down ``tree`` to its one terminal reading ``text``; ``()`` unless one does."""
-    found: list[tuple[int, ...]] = []
-    pending: list[tuple[Any, tuple[int, ...]]] = [(tree, ())]
-    while pending:
-        node, path = pending.pop()
-        for index, child in enumerate(node):
-            if isinstance(child, list):
-                pending.append((child, (*path, index)))
-            elif child == text:
-                found.append((*path, index))
-    return found[0] if len(found) == 1 else ()
-
-
-def _copy_along(node: Any, path: tuple[int, ...], new: str) -> Any:
-    """``node`` with the terminal at ``path`` reading ``new``: the nodes down to it copied."""
-    index, rest = path[0], path[1:]
-    child = node[index]
-    replaced = _copy_along(child, rest, new) if rest else _retext(child, new)
-    copy = _copy_node(node, node)
-    copy[index] = replaced
-    return copy
 
 
 def _copy_node(node: Any, children: Any) -> Any:
@@ -205,16 +208,18 @@ def _terminals(node: Any) -> Iterator[Any]:
             yield child
 
 
-def _rebuild(node: Any, atom_ids: frozenset[int], atoms: Iterator[str]) -> Any:
-    """A copy of the model ``node`` whose atoms read ``atoms``, in order."""
-    return _copy_node(
-        node,
-        [
-            _rebuild(child, atom_ids, atoms)
-            if isinstance(child, list)
-            else _retext(child, next(atoms))
-            if id(child) in atom_ids
-            else child
-            for child in node
-        ],
-    )
+def _rebuild(node: Any, replaced: frozenset[int], texts: Iterator[str]) -> Any:
+    """``node`` whose terminals of the ids ``replaced`` read ``texts``, in order: the
+    nodes down to them copied, every other node shared."""
+    children = []
+    changed = False
+    for child in node:
+        if isinstance(child, list):
+            new = _rebuild(child, replaced, texts)
+        elif id(child) in replaced:
+            new = _retext(child, next(texts))
+        else:
+            new = child
+        changed = changed or new is not child
+        children.append(new)
+    return _copy_node(node, children) if changed else node
